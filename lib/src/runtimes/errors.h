@@ -1,0 +1,26 @@
+// Error helpers shared by the built-in runtimes. Internal to libmodelrepo.
+#ifndef MODELREPO_SRC_RUNTIMES_ERRORS_H_
+#define MODELREPO_SRC_RUNTIMES_ERRORS_H_
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "modelrepo/status.h"
+#include "modelrepo/tensor.h"
+
+namespace modelrepo::internal {
+
+// A library's error text made fit for a client: log prefixes ("[12:00:00] /build/src/x.cc:42: ")
+// and absolute paths removed, `model_path` shown as `display_path`, first line only, bounded
+// length.
+std::string CleanLibraryMessage(std::string_view message, std::string_view model_path,
+                                std::string_view display_path);
+
+// InvalidArgument: model `model` has no output `name`; names what it can compute.
+Status UnknownOutput(std::string_view model, std::string_view name,
+                     const std::vector<TensorSpec>& available);
+
+}  // namespace modelrepo::internal
+
+#endif  // MODELREPO_SRC_RUNTIMES_ERRORS_H_

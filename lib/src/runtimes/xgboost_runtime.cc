@@ -1,0 +1,270 @@
+// The XGBoost runtime: models saved by XGBoost (JSON, UBJSON, legacy binary), run through its
+// C API with in-place prediction on dense rows. The only file that includes <xgboost/c_api.h>.
+#include <cmath>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <xgboost/c_api.h>
+
+#include "modelrepo/runtime.h"
+#include "modelrepo/tabular.h"
+#include "runtimes/errors.h"
+
+namespace modelrepo {
+namespace {
+
+// What the objective makes of the booster's outputs.
+enum class Objective {
+  kBinaryLogistic,  // predict: probability of class 1
+  kBinaryLogitRaw,  // predict: margin; probability = sigmoid(margin)
+  kMultiSoftprob,   // predict: K class probabilities
+  kMultiSoftmax,    // predict: class index; probabilities = softmax(margins)
+  kOther,           // regression, ranking, survival...: predict only
+};
+
+Objective ClassifyObjective(std::string_view name) {
+  if (name == "binary:logistic") return Objective::kBinaryLogistic;
+  if (name == "binary:logitraw") return Objective::kBinaryLogitRaw;
+  if (name == "multi:softprob") return Objective::kMultiSoftprob;
+  if (name == "multi:softmax") return Objective::kMultiSoftmax;
+  return Objective::kOther;
+}
+
+std::string LastError(const ModelSettings& settings) {
+  return internal::CleanLibraryMessage(XGBGetLastError(), settings.model_path,
+                                       settings.display_path);
+}
+
+// A proxy DMatrix per thread, reused by every prediction that thread makes.
+DMatrixHandle ThreadProxy() {
+  struct Proxy {
+    DMatrixHandle handle = nullptr;
+    Proxy() { XGProxyDMatrixCreate(&handle); }
+    ~Proxy() {
+      if (handle) XGDMatrixFree(handle);
+    }
+  };
+  thread_local Proxy proxy;
+  return proxy.handle;
+}
+
+class XGBoostModel final : public LoadedModel {
+ public:
+  XGBoostModel(BoosterHandle booster, std::string name, int64_t features, Objective objective,
+               std::string objective_name, int64_t num_class)
+      : booster_(booster), name_(std::move(name)), features_(features), objective_(objective),
+        num_class_(num_class) {
+    signature_.platform = "xgboost";
+    signature_.inputs.push_back({"input-0", DataType::kFp32, {-1, features_}});
+    int64_t width = objective_ == Objective::kMultiSoftprob ? num_class_ : 1;
+    signature_.outputs.push_back({"predict", DataType::kFp32, {-1, width}});
+    if (has_proba()) {
+      int64_t k = objective_ == Objective::kMultiSoftprob || objective_ == Objective::kMultiSoftmax
+                      ? num_class_ : 2;
+      signature_.outputs.push_back({"predict_proba", DataType::kFp32, {-1, k}});
+    }
+    (void)objective_name;
+  }
+  ~XGBoostModel() override { XGBoosterFree(booster_); }
+
+  const ModelSignature& signature() const override { return signature_; }
+
+  StatusOr<std::vector<Tensor>> Infer(const std::vector<Tensor>& inputs,
+                                      const std::vector<std::string>& outputs) const override {
+    StatusOr<const Tensor*> input = SingleInput(inputs, name_);
+    if (!input.ok()) return input.status();
+    FeatureMatrix<float> x;
+    if (Status s = ToFeatureMatrix(**input, features_, name_, &x); !s.ok()) return s;
+
+    static const std::vector<std::string> kDefault{"predict"};
+    const std::vector<std::string>& wanted = outputs.empty() ? kDefault : outputs;
+    for (const auto& o : wanted) {
+      if (o == "predict" || (o == "predict_proba" && has_proba())) continue;
+      return internal::UnknownOutput(name_, o, signature_.outputs);
+    }
+
+    std::vector<Tensor> result;
+    std::vector<float> values;  // type-0 prediction, computed once
+    int64_t width = 0;
+    auto predict = [&]() -> Status {
+      if (!values.empty() || x.rows() == 0) return Status::Ok();
+      return Predict(x, /*margin=*/false, &values, &width);
+    };
+    for (const auto& o : wanted) {
+      if (Status s = predict(); !s.ok()) return s;
+      if (x.rows() == 0) width = objective_ == Objective::kMultiSoftprob ? num_class_ : 1;
+      if (o == "predict") {
+        result.push_back(Tensor::From<float>(o, DataType::kFp32, {x.rows(), width}, values));
+        continue;
+      }
+      StatusOr<Tensor> proba = Probabilities(x, values, width);
+      if (!proba.ok()) return proba.status();
+      result.push_back(std::move(*proba));
+    }
+    return result;
+  }
+
+ private:
+  bool has_proba() const { return objective_ != Objective::kOther; }
+
+  // In-place prediction on dense rows; NaN is a missing value.
+  Status Predict(const FeatureMatrix<float>& x, bool margin, std::vector<float>* out,
+                 int64_t* width) const {
+    char array[160];
+    auto n = fmt::format_to_n(array, sizeof array - 1,
+                              R"({{"data":[{},true],"shape":[{},{}],"typestr":"<f4","version":3}})",
+                              reinterpret_cast<uintptr_t>(x.data()), x.rows(), x.cols());
+    *n.out = '\0';
+    const char* config =
+        margin ? R"({"type":1,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN,"cache_id":0})"
+               : R"({"type":0,"training":false,"iteration_begin":0,"iteration_end":0,"strict_shape":false,"missing":NaN,"cache_id":0})";
+    const bst_ulong* shape = nullptr;
+    bst_ulong dim = 0;
+    const float* result = nullptr;
+    if (XGBoosterPredictFromDense(booster_, array, config, ThreadProxy(), &shape, &dim,
+                                  &result) != 0) {
+      return Status::Internal(fmt::format("model {}: prediction failed: {}", name_,
+                                          internal::CleanLibraryMessage(XGBGetLastError(), "", "")));
+    }
+    uint64_t total = 1;
+    for (bst_ulong i = 0; i < dim; ++i) total *= shape[i];
+    if (dim == 0 || shape[0] != static_cast<bst_ulong>(x.rows()) || total % x.rows() != 0) {
+      return Status::Internal(fmt::format("model {}: unexpected prediction shape", name_));
+    }
+    *width = static_cast<int64_t>(total / x.rows());
+    out->assign(result, result + total);  // the buffer is reused by this thread's next call
+    return Status::Ok();
+  }
+
+  StatusOr<Tensor> Probabilities(const FeatureMatrix<float>& x, const std::vector<float>& values,
+                                 int64_t width) const {
+    const int64_t rows = x.rows();
+    switch (objective_) {
+      case Objective::kMultiSoftprob:
+        return Tensor::From<float>("predict_proba", DataType::kFp32, {rows, width}, values);
+      case Objective::kBinaryLogistic:
+      case Objective::kBinaryLogitRaw: {
+        Tensor t("predict_proba", DataType::kFp32, {rows, 2});
+        float* p = t.values<float>();
+        for (int64_t i = 0; i < rows; ++i) {
+          double v = values[i];
+          double prob = objective_ == Objective::kBinaryLogistic ? v : 1.0 / (1.0 + std::exp(-v));
+          p[2 * i] = static_cast<float>(1.0 - prob);
+          p[2 * i + 1] = static_cast<float>(prob);
+        }
+        return t;
+      }
+      case Objective::kMultiSoftmax: {
+        std::vector<float> margins;
+        int64_t k = num_class_;
+        if (rows > 0) {
+          if (Status s = Predict(x, /*margin=*/true, &margins, &k); !s.ok()) return s;
+        }
+        Tensor t("predict_proba", DataType::kFp32, {rows, k});
+        float* p = t.values<float>();
+        for (int64_t i = 0; i < rows; ++i) {
+          const float* m = margins.data() + i * k;
+          double top = m[0];
+          for (int64_t j = 1; j < k; ++j) top = std::max<double>(top, m[j]);
+          double sum = 0;
+          for (int64_t j = 0; j < k; ++j) sum += std::exp(m[j] - top);
+          for (int64_t j = 0; j < k; ++j) p[i * k + j] = static_cast<float>(std::exp(m[j] - top) / sum);
+        }
+        return t;
+      }
+      case Objective::kOther: break;
+    }
+    return internal::UnknownOutput(name_, "predict_proba", signature_.outputs);
+  }
+
+  BoosterHandle booster_;
+  std::string name_;
+  int64_t features_;
+  Objective objective_;
+  int64_t num_class_;
+  ModelSignature signature_;
+};
+
+class XGBoostRuntime final : public Runtime {
+ public:
+  std::string name() const override { return "xgboost"; }
+  std::vector<std::string> model_file_names() const override {
+    return {"model.bst", "model.json", "model.ubj"};
+  }
+  bool ClaimsFile(const std::string& file) const override {
+    auto ends = [&](std::string_view ext) {
+      return file.size() >= ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
+    };
+    return ends(".bst") || ends(".json") || ends(".ubj");
+  }
+
+  StatusOr<std::unique_ptr<LoadedModel>> Load(const ModelSettings& settings) override {
+    std::string what = settings.version.empty()
+                           ? fmt::format("model {}", settings.name)
+                           : fmt::format("model {} version {}", settings.name, settings.version);
+    BoosterHandle booster = nullptr;
+    if (XGBoosterCreate(nullptr, 0, &booster) != 0) {
+      return Status::Internal(fmt::format("{}: cannot create a booster: {}", what, LastError(settings)));
+    }
+    std::unique_ptr<void, int (*)(BoosterHandle)> guard(booster, XGBoosterFree);
+    if (XGBoosterLoadModel(booster, settings.model_path.c_str()) != 0) {
+      return Status::InvalidArgument(fmt::format("{}: {} is not a readable XGBoost model: {}",
+                                                 what, settings.display_path, LastError(settings)));
+    }
+    std::string nthread = settings.Extra("nthread", "1");
+    if (XGBoosterSetParam(booster, "nthread", nthread.c_str()) != 0) {
+      return Status::InvalidArgument(fmt::format("{}: invalid nthread '{}'", what, nthread));
+    }
+    bst_ulong features = 0;
+    if (XGBoosterGetNumFeature(booster, &features) != 0) {
+      return Status::InvalidArgument(fmt::format("{}: cannot read the feature count: {}", what,
+                                                 LastError(settings)));
+    }
+    bst_ulong len = 0;
+    const char* config = nullptr;
+    if (XGBoosterSaveJsonConfig(booster, &len, &config) != 0) {
+      return Status::InvalidArgument(fmt::format("{}: cannot read the configuration: {}", what,
+                                                 LastError(settings)));
+    }
+    rapidjson::Document doc;
+    doc.Parse<rapidjson::kParseIterativeFlag>(config, len);
+    std::string objective;
+    int64_t num_class = 0;
+    if (!doc.HasParseError() && doc.IsObject() && doc.HasMember("learner")) {
+      const auto& learner = doc["learner"];
+      if (learner.IsObject() && learner.HasMember("objective") && learner["objective"].IsObject() &&
+          learner["objective"].HasMember("name") && learner["objective"]["name"].IsString()) {
+        objective = learner["objective"]["name"].GetString();
+      }
+      if (learner.IsObject() && learner.HasMember("learner_model_param") &&
+          learner["learner_model_param"].IsObject() &&
+          learner["learner_model_param"].HasMember("num_class") &&
+          learner["learner_model_param"]["num_class"].IsString()) {
+        num_class = std::atoll(learner["learner_model_param"]["num_class"].GetString());
+      }
+    }
+    Objective kind = ClassifyObjective(objective);
+    if ((kind == Objective::kMultiSoftprob || kind == Objective::kMultiSoftmax) && num_class < 2) {
+      return Status::InvalidArgument(
+          fmt::format("{}: objective {} with num_class {}", what, objective, num_class));
+    }
+    if (features == 0) {
+      return Status::InvalidArgument(fmt::format("{}: the model has no features", what));
+    }
+    guard.release();
+    return std::unique_ptr<LoadedModel>(new XGBoostModel(
+        booster, settings.name, static_cast<int64_t>(features), kind, objective, num_class));
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<Runtime> MakeXGBoostRuntime() { return std::make_shared<XGBoostRuntime>(); }
+
+}  // namespace modelrepo
