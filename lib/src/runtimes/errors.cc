@@ -1,5 +1,9 @@
 #include "runtimes/errors.h"
 
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 namespace modelrepo::internal {
@@ -44,6 +48,33 @@ Status UnknownOutput(std::string_view model, std::string_view name,
   for (const auto& spec : available) names.push_back(spec.name);
   return Status::InvalidArgument(fmt::format("model {} has no output '{}'; it can compute: {}",
                                              model, name, fmt::join(names, ", ")));
+}
+
+StatusOr<std::string> ReadModelFile(const std::string& path, std::string_view display_path) {
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+  if (fd < 0) return Status::InvalidArgument(fmt::format("cannot open {}", display_path));
+  struct Closer {
+    int fd;
+    ~Closer() { ::close(fd); }
+  } closer{fd};
+  struct stat st;
+  if (::fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    return Status::InvalidArgument(fmt::format("{} is not a regular file", display_path));
+  }
+  if (static_cast<uintmax_t>(st.st_size) > kMaxModelFileBytes) {
+    return Status::InvalidArgument(fmt::format("{} is larger than 1 GiB", display_path));
+  }
+  std::string bytes(static_cast<size_t>(st.st_size), '\0');
+  size_t have = 0;
+  while (have < bytes.size()) {
+    ssize_t n = ::read(fd, bytes.data() + have, bytes.size() - have);
+    if (n < 0) return Status::InvalidArgument(fmt::format("cannot read {}", display_path));
+    if (n == 0) break;  // the file shrank while being read
+    have += static_cast<size_t>(n);
+  }
+  bytes.resize(have);
+  return bytes;
 }
 
 }  // namespace modelrepo::internal

@@ -2,6 +2,7 @@
 #ifndef MODELREPO_SRC_RUNTIMES_ERRORS_H_
 #define MODELREPO_SRC_RUNTIMES_ERRORS_H_
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,6 +21,13 @@ std::string CleanLibraryMessage(std::string_view message, std::string_view model
 // InvalidArgument: model `model` has no output `name`; names what it can compute.
 Status UnknownOutput(std::string_view model, std::string_view name,
                      const std::vector<TensorSpec>& available);
+
+// Largest model file a built-in runtime reads.
+constexpr uintmax_t kMaxModelFileBytes = uintmax_t{1} << 30;
+
+// The bytes of a model file: a regular file of at most kMaxModelFileBytes, opened without
+// following a FIFO or device. Errors (InvalidArgument) name `display_path`, never `path`.
+StatusOr<std::string> ReadModelFile(const std::string& path, std::string_view display_path);
 
 }  // namespace modelrepo::internal
 

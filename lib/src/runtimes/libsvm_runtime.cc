@@ -24,9 +24,6 @@ namespace {
 // svm_load_model is not thread-safe (static line buffer, setlocale): one load at a time.
 std::mutex g_load_mutex;
 
-// Model files larger than this are refused before they are read.
-constexpr uintmax_t kMaxModelBytes = uintmax_t{1} << 30;
-
 class LibSVMModel final : public LoadedModel {
  public:
   LibSVMModel(svm_model* model, std::string name, internal::LibSVMModelInfo info, int64_t features)
@@ -145,18 +142,9 @@ class LibSVMRuntime final : public Runtime {
     std::string what = settings.version.empty()
                            ? fmt::format("model {}", settings.name)
                            : fmt::format("model {} version {}", settings.name, settings.version);
-    struct stat st;
-    if (::stat(settings.model_path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) {
-      return Status::InvalidArgument(fmt::format("{}: {} is not a regular file", what, settings.display_path));
-    }
-    if (static_cast<uintmax_t>(st.st_size) > kMaxModelBytes) {
-      return Status::InvalidArgument(fmt::format("{}: {} is larger than 1 GiB", what, settings.display_path));
-    }
-    std::ifstream in(settings.model_path, std::ios::binary);
-    std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    if (!in && !in.eof()) {
-      return Status::InvalidArgument(fmt::format("{}: cannot read {}", what, settings.display_path));
-    }
+    StatusOr<std::string> bytes = internal::ReadModelFile(settings.model_path, settings.display_path);
+    if (!bytes.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, bytes.status().message()));
+    const std::string& text = *bytes;
     StatusOr<internal::LibSVMModelInfo> info = internal::CheckLibSVMModel(text);
     if (!info.ok()) {
       return Status::InvalidArgument(

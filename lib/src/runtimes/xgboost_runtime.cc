@@ -15,6 +15,7 @@
 #include "modelrepo/runtime.h"
 #include "modelrepo/tabular.h"
 #include "runtimes/errors.h"
+#include "runtimes/xgboost_model_check.h"
 
 namespace modelrepo {
 namespace {
@@ -213,9 +214,30 @@ class XGBoostRuntime final : public Runtime {
       return Status::Internal(fmt::format("{}: cannot create a booster: {}", what, LastError(settings)));
     }
     std::unique_ptr<void, int (*)(BoosterHandle)> guard(booster, XGBoosterFree);
-    if (XGBoosterLoadModel(booster, settings.model_path.c_str()) != 0) {
+
+    // XGBoost reads exactly the bytes that were checked, never the file itself.
+    StatusOr<std::string> bytes = internal::ReadModelFile(settings.model_path, settings.display_path);
+    if (!bytes.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, bytes.status().message()));
+    internal::XGBoostFormat format;
+    StatusOr<std::string> checked = internal::PrepareXGBoostModel(std::move(*bytes), &format);
+    if (!checked.ok()) {
+      return Status::InvalidArgument(
+          fmt::format("{}: {}: {}", what, settings.display_path, checked.status().message()));
+    }
+    if (XGBoosterLoadModelFromBuffer(booster, checked->data(), checked->size()) != 0) {
       return Status::InvalidArgument(fmt::format("{}: {} is not a readable XGBoost model: {}",
                                                  what, settings.display_path, LastError(settings)));
+    }
+    checked = std::string();
+    // Before the booster predicts anything: its trees, as XGBoost itself exports them.
+    bst_ulong json_len = 0;
+    const char* json = nullptr;
+    if (XGBoosterSaveModelToBuffer(booster, R"({"format":"json"})", &json_len, &json) != 0) {
+      return Status::InvalidArgument(fmt::format("{}: cannot export {} for checking: {}", what,
+                                                 settings.display_path, LastError(settings)));
+    }
+    if (Status s = internal::CheckXGBoostModelJson(std::string_view(json, json_len)); !s.ok()) {
+      return Status::InvalidArgument(fmt::format("{}: {}: {}", what, settings.display_path, s.message()));
     }
     std::string nthread = settings.Extra("nthread", "1");
     if (XGBoosterSetParam(booster, "nthread", nthread.c_str()) != 0) {

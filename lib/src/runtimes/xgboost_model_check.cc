@@ -1,0 +1,393 @@
+#include "runtimes/xgboost_model_check.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <cstring>
+#include <limits>
+#include <vector>
+
+#include <fmt/format.h>
+#include <rapidjson/document.h>
+#include <rapidjson/error/en.h>
+#include <rapidjson/reader.h>
+#include <rapidjson/stringbuffer.h>
+#include <rapidjson/writer.h>
+
+namespace modelrepo::internal {
+namespace {
+
+Status Invalid(std::string why) {
+  return Status::InvalidArgument(fmt::format("invalid XGBoost model: {}", why));
+}
+
+// --- JSON: a SAX pass that writes compact JSON and refuses deep nesting.
+using CompactWriter = rapidjson::Writer<rapidjson::StringBuffer, rapidjson::UTF8<>, rapidjson::UTF8<>,
+                                        rapidjson::CrtAllocator, rapidjson::kWriteNanAndInfFlag>;
+
+struct DepthLimitedCopy : CompactWriter {
+  explicit DepthLimitedCopy(rapidjson::StringBuffer& out) : CompactWriter(out) {}
+  int depth = 0;
+  bool too_deep = false;
+  bool StartObject() { return Enter() && CompactWriter::StartObject(); }
+  bool StartArray() { return Enter() && CompactWriter::StartArray(); }
+  bool EndObject(rapidjson::SizeType n) { --depth; return CompactWriter::EndObject(n); }
+  bool EndArray(rapidjson::SizeType n) { --depth; return CompactWriter::EndArray(n); }
+  bool Enter() {
+    if (++depth > kMaxModelNesting) too_deep = true;
+    return !too_deep;
+  }
+};
+
+StatusOr<std::string> CompactJson(const std::string& bytes) {
+  rapidjson::StringBuffer out;
+  DepthLimitedCopy copy(out);
+  rapidjson::Reader reader;
+  rapidjson::StringStream in(bytes.c_str());
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag |
+                              rapidjson::kParseFullPrecisionFlag;
+  if (bytes.find('\0') != std::string::npos) return Invalid("the JSON file contains NUL bytes");
+  rapidjson::ParseResult ok = reader.Parse<kFlags>(in, copy);
+  if (copy.too_deep) return Invalid(fmt::format("JSON nested deeper than {} levels", kMaxModelNesting));
+  if (!ok) {
+    return Invalid(fmt::format("JSON syntax error at offset {}: {}", ok.Offset(),
+                               rapidjson::GetParseError_En(ok.Code())));
+  }
+  return std::string(out.GetString(), out.GetSize());
+}
+
+// --- UBJSON: an iterative walk that checks every value's framing and the nesting depth.
+class UbjWalker {
+ public:
+  explicit UbjWalker(std::string_view b) : b_(b) {}
+
+  Status Walk() {
+    char root;
+    if (!Byte(&root) || root != '{') return Invalid("UBJSON must start with an object");
+    if (Status s = Value(root); !s.ok()) return s;
+    while (!stack_.empty()) {
+      size_t top = stack_.size() - 1;
+      if (stack_[top].counted) {
+        if (stack_[top].remaining == 0) {
+          stack_.pop_back();
+          continue;
+        }
+        --stack_[top].remaining;
+      } else {
+        if (p_ >= b_.size()) return Invalid("UBJSON ends inside a container");
+        if (b_[p_] == (stack_[top].object ? '}' : ']')) {
+          ++p_;
+          stack_.pop_back();
+          continue;
+        }
+      }
+      if (stack_[top].object) {  // a key: length-prefixed string without its 'S'
+        char m;
+        int64_t len;
+        if (!Byte(&m) || !Int(m, &len) || len < 0 || !Skip(len)) return Invalid("bad UBJSON key");
+      }
+      char m = stack_[top].type;
+      if (m == 0 && !Byte(&m)) return Invalid("UBJSON ends inside a container");
+      if (Status s = Value(m); !s.ok()) return s;
+    }
+    if (p_ != b_.size()) return Invalid("bytes after the end of the UBJSON document");
+    return Status::Ok();
+  }
+
+ private:
+  struct Frame {
+    bool object;
+    bool counted;
+    int64_t remaining;
+    char type;  // element type of a typed container, else 0
+  };
+
+  bool Byte(char* c) {
+    if (p_ >= b_.size()) return false;
+    *c = b_[p_++];
+    return true;
+  }
+  bool Skip(int64_t n) {
+    if (n < 0 || static_cast<uint64_t>(n) > b_.size() - p_) return false;
+    p_ += static_cast<size_t>(n);
+    return true;
+  }
+  bool Int(char marker, int64_t* v) {
+    int size;
+    switch (marker) {
+      case 'i': case 'U': size = 1; break;
+      case 'I': size = 2; break;
+      case 'l': size = 4; break;
+      case 'L': size = 8; break;
+      default: return false;
+    }
+    if (b_.size() - p_ < static_cast<size_t>(size)) return false;
+    uint64_t u = 0;
+    for (int i = 0; i < size; ++i) u = u << 8 | static_cast<unsigned char>(b_[p_ + i]);
+    p_ += size;
+    switch (marker) {
+      case 'i': *v = static_cast<int8_t>(u); break;
+      case 'U': *v = static_cast<uint8_t>(u); break;
+      case 'I': *v = static_cast<int16_t>(u); break;
+      case 'l': *v = static_cast<int32_t>(u); break;
+      default: *v = static_cast<int64_t>(u); break;
+    }
+    return true;
+  }
+
+  Status Value(char m) {
+    switch (m) {
+      case 'Z': case 'N': case 'T': case 'F': return Status::Ok();
+      case 'i': case 'U': case 'C': return Skip(1) ? Status::Ok() : Invalid("truncated UBJSON");
+      case 'I': return Skip(2) ? Status::Ok() : Invalid("truncated UBJSON");
+      case 'l': case 'd': return Skip(4) ? Status::Ok() : Invalid("truncated UBJSON");
+      case 'L': case 'D': return Skip(8) ? Status::Ok() : Invalid("truncated UBJSON");
+      case 'S': case 'H': {
+        char lm;
+        int64_t len;
+        if (!Byte(&lm) || !Int(lm, &len) || !Skip(len)) return Invalid("bad UBJSON string");
+        return Status::Ok();
+      }
+      case '[': case '{': {
+        if (stack_.size() >= static_cast<size_t>(kMaxModelNesting)) {
+          return Invalid(fmt::format("UBJSON nested deeper than {} levels", kMaxModelNesting));
+        }
+        Frame f{m == '{', false, 0, 0};
+        if (p_ < b_.size() && b_[p_] == '$') {
+          ++p_;
+          if (!Byte(&f.type) || f.type == '[' || f.type == '{') return Invalid("bad UBJSON container type");
+          if (p_ >= b_.size() || b_[p_] != '#') return Invalid("a typed UBJSON container needs a count");
+        }
+        if (p_ < b_.size() && b_[p_] == '#') {
+          ++p_;
+          char cm;
+          if (!Byte(&cm) || !Int(cm, &f.remaining) || f.remaining < 0) return Invalid("bad UBJSON count");
+          f.counted = true;
+          // Elements take at least one byte each (fixed-size types more): a count that
+          // cannot fit in the rest of the file is a lie.
+          if (static_cast<uint64_t>(f.remaining) > b_.size() - p_) return Invalid("UBJSON count exceeds the file");
+        }
+        stack_.push_back(f);
+        return Status::Ok();
+      }
+      default:
+        return Invalid(fmt::format("unknown UBJSON marker 0x{:02x}", static_cast<unsigned char>(m)));
+    }
+  }
+
+  std::string_view b_;
+  size_t p_ = 0;
+  std::vector<Frame> stack_;
+};
+
+// --- Structure of an exported model.
+using Value = rapidjson::Value;
+
+const Value* Member(const Value& v, const char* key) {
+  if (!v.IsObject()) return nullptr;
+  auto it = v.FindMember(key);
+  return it == v.MemberEnd() ? nullptr : &it->value;
+}
+
+// XGBoost writes counts as decimal strings ("126").
+bool IntField(const Value& parent, const char* key, int64_t* out) {
+  const Value* v = Member(parent, key);
+  if (!v) return false;
+  if (v->IsInt64()) {
+    *out = v->GetInt64();
+    return true;
+  }
+  if (!v->IsString()) return false;
+  const char* s = v->GetString();
+  char* end = nullptr;
+  long long x = std::strtoll(s, &end, 10);
+  if (end == s || *end != '\0') return false;
+  *out = x;
+  return true;
+}
+
+const Value* IntArray(const Value& tree, const char* key, size_t n) {
+  const Value* v = Member(tree, key);
+  if (!v || !v->IsArray() || v->Size() != n) return nullptr;
+  for (const auto& e : v->GetArray()) {
+    if (!e.IsInt64()) return nullptr;
+  }
+  return v;
+}
+
+Status CheckTree(const Value& tree, size_t index, int64_t num_feature) {
+  auto bad = [&](std::string why) { return Invalid(fmt::format("tree {}: {}", index, why)); };
+  const Value* param = Member(tree, "tree_param");
+  int64_t n = 0, leaf_vector = 0;
+  if (!param || !IntField(*param, "num_nodes", &n) || n < 1 || n > (int64_t{1} << 31)) {
+    return bad("no valid tree_param.num_nodes");
+  }
+  IntField(*param, "size_leaf_vector", &leaf_vector);
+  if (leaf_vector != 0) return bad("vector leaves are not supported");
+  const size_t nodes = static_cast<size_t>(n);
+  const Value* left = IntArray(tree, "left_children", nodes);
+  const Value* right = IntArray(tree, "right_children", nodes);
+  const Value* parents = IntArray(tree, "parents", nodes);
+  const Value* split = IntArray(tree, "split_indices", nodes);
+  if (!left || !right || !parents || !split) return bad("child, parent or split arrays do not match num_nodes");
+  for (const char* key : {"split_conditions", "default_left", "base_weights"}) {
+    const Value* v = Member(tree, key);
+    if (!v || !v->IsArray() || v->Size() != nodes) return bad(fmt::format("{} does not match num_nodes", key));
+  }
+  const Value* split_type = Member(tree, "split_type");
+  if (split_type && (!split_type->IsArray() || split_type->Size() != nodes)) {
+    return bad("split_type does not match num_nodes");
+  }
+
+  // Categorical splits: each categorical node's segment lies within the category list.
+  std::vector<bool> categorical(nodes, false);
+  if (split_type) {
+    for (size_t i = 0; i < nodes; ++i) {
+      const Value& t = (*split_type)[static_cast<rapidjson::SizeType>(i)];
+      if (!t.IsInt64() || (t.GetInt64() != 0 && t.GetInt64() != 1)) return bad("split_type must be 0 or 1");
+      categorical[i] = t.GetInt64() == 1;
+    }
+    const Value* cats = Member(tree, "categories");
+    const Value* cat_nodes = Member(tree, "categories_nodes");
+    const Value* segments = Member(tree, "categories_segments");
+    const Value* sizes = Member(tree, "categories_sizes");
+    size_t with_categories = 0;
+    if (cats && cat_nodes && segments && sizes && cats->IsArray() && cat_nodes->IsArray() &&
+        segments->IsArray() && sizes->IsArray() && cat_nodes->Size() == segments->Size() &&
+        cat_nodes->Size() == sizes->Size()) {
+      for (const auto& c : cats->GetArray()) {
+        if (!c.IsInt64() || c.GetInt64() < 0 || c.GetInt64() >= (int64_t{1} << 24)) {
+          return bad("categories must be integers in [0, 2^24)");
+        }
+      }
+      for (rapidjson::SizeType j = 0; j < cat_nodes->Size(); ++j) {
+        const Value& node = (*cat_nodes)[j];
+        const Value& seg = (*segments)[j];
+        const Value& size = (*sizes)[j];
+        if (!node.IsInt64() || !seg.IsInt64() || !size.IsInt64() || node.GetInt64() < 0 ||
+            node.GetInt64() >= n || !categorical[node.GetInt64()] || seg.GetInt64() < 0 ||
+            size.GetInt64() < 0 || seg.GetInt64() + size.GetInt64() > static_cast<int64_t>(cats->Size())) {
+          return bad("categorical split tables are inconsistent");
+        }
+        ++with_categories;
+      }
+    } else if (std::find(categorical.begin(), categorical.end(), true) != categorical.end()) {
+      return bad("categorical splits without category tables");
+    }
+    size_t categorical_nodes = 0;
+    for (size_t i = 0; i < nodes; ++i) {
+      categorical_nodes += categorical[i] && (*left)[static_cast<rapidjson::SizeType>(i)].GetInt64() != -1;
+    }
+    if (with_categories != categorical_nodes) return bad("categorical split tables are inconsistent");
+  }
+
+  // Children in range, parents matching, and every node reached once from the root.
+  std::vector<uint8_t> seen(nodes, 0);
+  std::vector<size_t> queue{0};
+  seen[0] = 1;
+  size_t reached = 0;
+  while (!queue.empty()) {
+    size_t i = queue.back();
+    queue.pop_back();
+    ++reached;
+    auto si = static_cast<rapidjson::SizeType>(i);
+    int64_t l = (*left)[si].GetInt64(), r = (*right)[si].GetInt64();
+    if (l == -1 && r == -1) continue;  // leaf
+    if (l <= 0 || r <= 0 || l >= n || r >= n || l == r) {
+      return bad(fmt::format("node {} has children out of range", i));
+    }
+    int64_t feature = (*split)[si].GetInt64();
+    if (feature < 0 || feature >= num_feature) {
+      return bad(fmt::format("node {} splits on feature {} of {}", i, feature, num_feature));
+    }
+    for (int64_t c : {l, r}) {
+      if ((*parents)[static_cast<rapidjson::SizeType>(c)].GetInt64() != static_cast<int64_t>(i)) {
+        return bad(fmt::format("node {}'s parent does not match", c));
+      }
+      if (seen[c]) return bad(fmt::format("node {} is reached twice", c));
+      seen[c] = 1;
+      queue.push_back(static_cast<size_t>(c));
+    }
+  }
+  int64_t deleted = 0;
+  if (param) IntField(*param, "num_deleted", &deleted);
+  if (static_cast<int64_t>(reached) + deleted != n) return bad("nodes not reachable from the root");
+  return Status::Ok();
+}
+
+}  // namespace
+
+StatusOr<std::string> PrepareXGBoostModel(std::string bytes, XGBoostFormat* format) {
+  if (bytes.size() >= 4 && std::memcmp(bytes.data(), "binf", 4) == 0) {
+    *format = XGBoostFormat::kLegacyBinary;
+    return bytes;
+  }
+  size_t first = bytes.find_first_not_of(" \t\r\n");
+  if (first == std::string::npos) return Invalid("the file is empty");
+  if (bytes[first] == '{' && first == 0 && bytes.size() > 1 && bytes[1] != '"' && bytes[1] != ' ' &&
+      bytes[1] != '\n' && bytes[1] != '\r' && bytes[1] != '\t' && bytes[1] != '}') {
+    *format = XGBoostFormat::kUbjson;
+    if (Status s = UbjWalker(bytes).Walk(); !s.ok()) return s;
+    return bytes;
+  }
+  if (bytes[first] == '{' || bytes[first] == '[') {
+    *format = XGBoostFormat::kJson;
+    return CompactJson(bytes);
+  }
+  *format = XGBoostFormat::kLegacyBinary;  // models of XGBoost before 1.0 have no "binf" header
+  return bytes;
+}
+
+Status CheckXGBoostModelJson(std::string_view json) {
+  rapidjson::Document doc;
+  doc.Parse<rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag>(json.data(), json.size());
+  if (doc.HasParseError()) return Invalid("the exported model is not JSON");
+  const Value* learner = Member(doc, "learner");
+  const Value* mparam = learner ? Member(*learner, "learner_model_param") : nullptr;
+  int64_t num_feature = 0, num_class = 0, num_target = 1;
+  if (!mparam || !IntField(*mparam, "num_feature", &num_feature) || num_feature < 1 ||
+      num_feature > std::numeric_limits<int32_t>::max()) {
+    return Invalid("no valid learner_model_param.num_feature");
+  }
+  IntField(*mparam, "num_class", &num_class);
+  IntField(*mparam, "num_target", &num_target);
+  const Value* booster = Member(*learner, "gradient_booster");
+  const Value* name = booster ? Member(*booster, "name") : nullptr;
+  if (!name || !name->IsString()) return Invalid("no gradient_booster.name");
+  std::string_view kind = name->GetString();
+  const int64_t groups = std::max<int64_t>({num_class, num_target, 1});
+
+  if (kind == "gblinear") {
+    const Value* model = Member(*booster, "model");
+    const Value* weights = model ? Member(*model, "weights") : nullptr;
+    if (!weights || !weights->IsArray() ||
+        static_cast<int64_t>(weights->Size()) != (num_feature + 1) * groups) {
+      return Invalid("gblinear weights do not match the feature and class counts");
+    }
+    return Status::Ok();
+  }
+  const Value* model = nullptr;
+  if (kind == "gbtree") {
+    model = Member(*booster, "model");
+  } else if (kind == "dart") {
+    const Value* inner = Member(*booster, "gbtree");
+    model = inner ? Member(*inner, "model") : nullptr;
+  } else {
+    return Invalid(fmt::format("unknown booster '{}'", kind.substr(0, 40)));
+  }
+  const Value* trees = model ? Member(*model, "trees") : nullptr;
+  const Value* info = model ? Member(*model, "tree_info") : nullptr;
+  if (!trees || !trees->IsArray() || !info || !info->IsArray() || info->Size() != trees->Size()) {
+    return Invalid("trees and tree_info do not match");
+  }
+  for (const auto& group : info->GetArray()) {
+    if (!group.IsInt64() || group.GetInt64() < 0 || group.GetInt64() >= groups) {
+      return Invalid("tree_info names a class the model does not have");
+    }
+  }
+  for (rapidjson::SizeType i = 0; i < trees->Size(); ++i) {
+    if (Status s = CheckTree((*trees)[i], i, num_feature); !s.ok()) return s;
+  }
+  return Status::Ok();
+}
+
+}  // namespace modelrepo::internal

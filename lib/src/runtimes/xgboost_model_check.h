@@ -1,0 +1,37 @@
+// Checks of XGBoost model files, made before a booster built from them ever predicts.
+//
+// XGBoost 1.7 trusts its model files: a JSON model whose tree child or split indices are out of
+// range loads, then crashes at the first prediction; deeply nested JSON or UBJSON overflows its
+// recursive parsers. So the runtime (1) checks the file's syntax and nesting depth without
+// recursion and hands XGBoost exactly the checked bytes, and (2) once XGBoost has read them,
+// exports the model as JSON and checks every tree's structure against the model's feature count.
+// Internal to libmodelrepo.
+#ifndef MODELREPO_SRC_RUNTIMES_XGBOOST_MODEL_CHECK_H_
+#define MODELREPO_SRC_RUNTIMES_XGBOOST_MODEL_CHECK_H_
+
+#include <string>
+#include <string_view>
+
+#include "modelrepo/status.h"
+
+namespace modelrepo::internal {
+
+enum class XGBoostFormat { kJson, kUbjson, kLegacyBinary };
+
+// Deepest nesting a model file may have; XGBoost's own models nest about 6 levels.
+constexpr int kMaxModelNesting = 64;
+
+// Tells the format from the first bytes, checks JSON and UBJSON syntax and depth iteratively,
+// and returns the bytes to give XGBoost: compact JSON for JSON (XGBoost's buffer reader needs
+// the text to start with '{"'), the file's bytes otherwise. InvalidArgument on any problem.
+StatusOr<std::string> PrepareXGBoostModel(std::string bytes, XGBoostFormat* format);
+
+// Checks a model as XGBoost exports it in JSON: booster kind, tree count against tree_info,
+// and for every tree: array lengths, children in range with matching parents, every node
+// reached exactly once from the root, split features below the model's feature count,
+// categorical splits within their category lists. For gblinear, the weight count.
+Status CheckXGBoostModelJson(std::string_view json);
+
+}  // namespace modelrepo::internal
+
+#endif  // MODELREPO_SRC_RUNTIMES_XGBOOST_MODEL_CHECK_H_
