@@ -70,6 +70,16 @@ bool Within(const fs::path& root, const fs::path& p) {
   return true;
 }
 
+// Control characters and backslashes as \xNN.
+std::string Printable(std::string_view s) {
+  std::string out;
+  for (unsigned char c : s) {
+    if (c < 0x20 || c == 0x7f || c == '\\') out += fmt::format("\\x{:02x}", c);
+    else out += static_cast<char>(c);
+  }
+  return out;
+}
+
 bool IsInteger(std::string_view s, unsigned long long* value) {
   if (s.empty()) return false;
   auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), *value);
@@ -167,8 +177,11 @@ Runtime* RuntimeRegistry::Find(std::string_view name) const {
 }
 
 bool IsValidModelName(std::string_view name) {
-  if (name.empty() || name == "." || name == "..") return false;
-  return name.find_first_of(std::string_view("/\\\0", 3)) == std::string_view::npos;
+  if (name.empty() || name.size() > kMaxNameBytes || name == "." || name == "..") return false;
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f || c == '/' || c == '\\') return false;
+  }
+  return true;
 }
 
 bool VersionLess(std::string_view a, std::string_view b) {
@@ -233,12 +246,15 @@ void ParseModelSettings(std::string_view json, const fs::path& root, const fs::p
     }
   }
   if (!IsValidModelName(found->name)) {
-    if (found->name.empty()) found->name = "<root>";
-    return fail("the model needs a name without '/', '\\', NUL, '.' or '..'");
+    // Listed under a printable form of the name, so the index and logs carry no raw control
+    // characters.
+    found->name = found->name.empty() ? "<root>" : Printable(found->name.substr(0, kMaxNameBytes));
+    return fail("the model needs a name of at most 256 bytes without '/', '\\' or control "
+                "characters, other than '.' and '..'");
   }
-  if (found->version.find_first_of(std::string_view("/\\\0", 3)) != std::string::npos ||
-      found->version == "." || found->version == "..") {
-    return fail("the version must not contain '/', '\\' or NUL, nor be '.' or '..'");
+  if (!found->version.empty() && !IsValidModelName(found->version)) {
+    found->version = Printable(found->version.substr(0, kMaxNameBytes));
+    return fail("the version must not contain '/', '\\' or control characters, nor be '.' or '..'");
   }
 
   ModelSettings& s = found->settings;

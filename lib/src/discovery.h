@@ -59,7 +59,11 @@ struct VersionOrder {
   bool operator()(std::string_view a, std::string_view b) const { return VersionLess(a, b); }
 };
 
-// Whether a name can be a model name: non-empty, no '/', '\\' or NUL, not "." or "..".
+// Longest model name or version.
+constexpr size_t kMaxNameBytes = 256;
+
+// Whether a name can be a model name or version: 1 to kMaxNameBytes bytes, no '/', '\\' or
+// control characters (so names cannot traverse paths or forge log lines), not "." or "..".
 bool IsValidModelName(std::string_view name);
 
 }  // namespace modelrepo::internal

@@ -232,3 +232,25 @@ TEST_CASE("index with ready_only keeps the READY entries") {
   CHECK((*ready)[0].name == "b");
   CHECK(repo->Index(false)->size() == 2);
 }
+
+TEST_CASE("names that could forge log lines or paths are refused and shown escaped") {
+  TempDir dir;
+  dir.Write("a/model-settings.json", "{\"implementation\": \"fake\", \"name\": \"evil\\nINFO loaded model x\"}");
+  dir.Write("a/model.fake", "1");
+  dir.Write("b/model-settings.json", "{\"implementation\": \"fake\", \"name\": \"b\", \"parameters\": {\"version\": \"1/../2\"}}");
+  dir.Write("b/model.fake", "1");
+  dir.Write("c/model-settings.json", "{\"implementation\": \"fake\", \"name\": \"" + std::string(300, 'x') + "\"}");
+  dir.Write("c/model.fake", "1");
+  auto repo = OpenFake(dir);
+  auto index = repo->Index();
+  REQUIRE(index.ok());
+  REQUIRE(index->size() == 3);
+  for (const auto& e : *index) {
+    INFO(e.name);
+    CHECK(e.state == ModelState::kUnavailable);
+    CHECK(e.name.find('\n') == std::string::npos);
+    CHECK(e.name.size() <= 256 * 4);
+  }
+  CHECK(Entry(*repo, "evil\\x0aINFO loaded model x").state == ModelState::kUnavailable);
+  CHECK_THAT(Entry(*repo, "b", "1/../2").reason, Catch::Contains("version"));
+}
