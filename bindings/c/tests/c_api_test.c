@@ -116,6 +116,8 @@ static void test_versions_and_names(void) {
   CHECK(strcmp(modelrepo_code_name(MODELREPO_PERMISSION_DENIED), "PERMISSION_DENIED") == 0);
   CHECK(strcmp(modelrepo_code_name((modelrepo_code)7), "UNKNOWN") == 0);
   CHECK(strcmp(modelrepo_code_name((modelrepo_code)-1), "UNKNOWN") == 0);
+  CHECK(strcmp(modelrepo_code_name(MODELREPO_CODE_MIN_ENUM_), "UNKNOWN") == 0);
+  CHECK(strcmp(modelrepo_code_name(MODELREPO_CODE_MAX_ENUM_), "UNKNOWN") == 0);
 
   {
     static const char* const names[] = {"BOOL",  "UINT8", "UINT16", "UINT32", "UINT64",
@@ -131,6 +133,8 @@ static void test_versions_and_names(void) {
     CHECK(strcmp(modelrepo_datatype_name((modelrepo_datatype)-1), "INVALID") == 0);
     CHECK(modelrepo_datatype_size((modelrepo_datatype)13) == 0);
     CHECK(modelrepo_datatype_size((modelrepo_datatype)-1) == 0);
+    CHECK(strcmp(modelrepo_datatype_name(MODELREPO_TYPE_MAX_ENUM_), "INVALID") == 0);
+    CHECK(strcmp(modelrepo_datatype_name(MODELREPO_TYPE_MIN_ENUM_), "INVALID") == 0);
   }
 
   CHECK(strcmp(modelrepo_model_state_name(MODELREPO_STATE_UNAVAILABLE), "UNAVAILABLE") == 0);
@@ -138,6 +142,7 @@ static void test_versions_and_names(void) {
   CHECK(strcmp(modelrepo_model_state_name(MODELREPO_STATE_READY), "READY") == 0);
   CHECK(strcmp(modelrepo_model_state_name(MODELREPO_STATE_UNLOADING), "UNLOADING") == 0);
   CHECK(strcmp(modelrepo_model_state_name((modelrepo_model_state)4), "INVALID") == 0);
+  CHECK(strcmp(modelrepo_model_state_name((modelrepo_model_state)-1), "INVALID") == 0);
   CHECK(sizeof(modelrepo_datatype) == sizeof(int));
   CHECK(sizeof(modelrepo_code) == sizeof(int));
 }
@@ -575,6 +580,12 @@ static void test_request_errors(modelrepo_repository* repo) {
                                                 sizeof row),
               MODELREPO_INVALID_ARGUMENT, "datatype");
   CHECK_ERROR(modelrepo_infer_request_add_input(req, "x", (modelrepo_datatype)-1, shape, 2, row,
+                                                sizeof row),
+              MODELREPO_INVALID_ARGUMENT, "datatype");
+  CHECK_ERROR(modelrepo_infer_request_add_input(req, "x", MODELREPO_TYPE_MIN_ENUM_, shape, 2, row,
+                                                sizeof row),
+              MODELREPO_INVALID_ARGUMENT, "datatype");
+  CHECK_ERROR(modelrepo_infer_request_add_input(req, "x", MODELREPO_TYPE_MAX_ENUM_, shape, 2, row,
                                                 sizeof row),
               MODELREPO_INVALID_ARGUMENT, "datatype");
   CHECK_ERROR(modelrepo_infer_request_add_input(req, "x", MODELREPO_TYPE_FP32, negative, 2, row,

@@ -40,9 +40,11 @@
  *   reports MODELREPO_INTERNAL (out of memory included). A callback given to the library
  *   (the log callback) must not unwind through it either (no longjmp, no C++ throw).
  *
- * Enums.  Every enum is int-sized (each has a *_MAX_ENUM_ member for that purpose alone, never
- *   a valid value), so an enum parameter can be passed as a C int by any FFI. A value outside
- *   the listed ones is rejected with MODELREPO_INVALID_ARGUMENT.
+ * Enums.  Every enum spans exactly the range of int (its *_MIN_ENUM_ and *_MAX_ENUM_ members
+ *   are there for that alone and are never valid values): an enum parameter can be passed as a C
+ *   int by any FFI, and any int value is a well-defined enum value on both sides of the boundary.
+ *   A value outside the listed ones is rejected with MODELREPO_INVALID_ARGUMENT (or named
+ *   "UNKNOWN" / "INVALID" by the *_name functions).
  *
  * Versions.  MODELREPO_C_API_VERSION_* describe this header; modelrepo_c_api_version() the
  *   library actually loaded. Within one major version the ABI only grows: functions and enum
@@ -117,7 +119,8 @@ typedef enum modelrepo_code {
   MODELREPO_UNIMPLEMENTED = 4,    /* a feature this build or runtime does not offer */
   MODELREPO_INTERNAL = 5,         /* a bug, an unexpected library failure, out of memory */
   MODELREPO_PERMISSION_DENIED = 6, /* the caller may not do this */
-  MODELREPO_CODE_MAX_ENUM_ = 0x7fffffff /* not a code: keeps the enum int-sized, see below */
+  MODELREPO_CODE_MIN_ENUM_ = -0x7fffffff - 1, /* not a code: see "Enums" above */
+  MODELREPO_CODE_MAX_ENUM_ = 0x7fffffff
 } modelrepo_code;
 
 /* An error: a code and a message. Immutable; any thread may read it. */
@@ -153,7 +156,8 @@ typedef enum modelrepo_datatype {
   MODELREPO_TYPE_FP32 = 10,
   MODELREPO_TYPE_FP64 = 11,
   MODELREPO_TYPE_BYTES = 12,
-  MODELREPO_TYPE_MAX_ENUM_ = 0x7fffffff /* not a datatype */
+  MODELREPO_TYPE_MIN_ENUM_ = -0x7fffffff - 1, /* not a datatype: see "Enums" above */
+  MODELREPO_TYPE_MAX_ENUM_ = 0x7fffffff
 } modelrepo_datatype;
 
 /* "BOOL", "FP32", ... as the V2 protocol spells them; "INVALID" outside the enum. Static. */
@@ -169,7 +173,8 @@ typedef enum modelrepo_log_level {
   MODELREPO_LOG_INFO = 1,
   MODELREPO_LOG_WARNING = 2,
   MODELREPO_LOG_ERROR = 3,
-  MODELREPO_LOG_MAX_ENUM_ = 0x7fffffff /* not a level */
+  MODELREPO_LOG_MIN_ENUM_ = -0x7fffffff - 1, /* not a level: see "Enums" above */
+  MODELREPO_LOG_MAX_ENUM_ = 0x7fffffff
 } modelrepo_log_level;
 
 /* Receives the repository's log messages (loads, unloads and their outcomes). Called from
@@ -228,7 +233,8 @@ typedef enum modelrepo_model_state {
   MODELREPO_STATE_LOADING = 1,
   MODELREPO_STATE_READY = 2,
   MODELREPO_STATE_UNLOADING = 3, /* refusing new requests; running ones are finishing */
-  MODELREPO_STATE_MAX_ENUM_ = 0x7fffffff /* not a state */
+  MODELREPO_STATE_MIN_ENUM_ = -0x7fffffff - 1, /* not a state: see "Enums" above */
+  MODELREPO_STATE_MAX_ENUM_ = 0x7fffffff
 } modelrepo_model_state;
 
 /* "UNAVAILABLE", "LOADING", "READY", "UNLOADING"; "INVALID" outside the enum. Static. */
