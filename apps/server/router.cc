@@ -187,6 +187,13 @@ void Router::Error(const Status& status, HttpResponse* response) {
 
 void Router::Route(const HttpRequest& request, HttpResponse* response) {
   std::string_view path = request.target.substr(0, request.target.find_first_of("?#"));
+  if (!path.empty() && path[0] != '/') {  // absolute-form, "http://host:port/v2/...": keep the path
+    size_t scheme = path.find("://");
+    if (scheme != std::string_view::npos) {
+      size_t slash = path.find('/', scheme + 3);
+      path = slash == std::string_view::npos ? std::string_view("/") : path.substr(slash);
+    }
+  }
   thread_local std::vector<std::string> segments;
   if (!SplitPath(path, &segments)) {
     return Error(Status::InvalidArgument("malformed percent-encoding in the request path"), response);
@@ -195,13 +202,16 @@ void Router::Route(const HttpRequest& request, HttpResponse* response) {
   if (match.route == RouteId::kNone) {
     return Error(Status::NotFound(fmt::format("no route for {}", LoggableTarget(path))), response);
   }
-  if (request.method != match.method) {
+  // HEAD is GET without the body (the engine leaves it out).
+  bool allowed = request.method == match.method || (request.method == "HEAD" && match.method == "GET");
+  if (!allowed) {
+    std::string_view allow = match.method == "GET" ? "GET, HEAD" : match.method;
     Error(Status::InvalidArgument(fmt::format("method {} is not allowed on {}; use {}",
                                               LoggableTarget(request.method), LoggableTarget(path),
                                               match.method)),
           response);
     response->status = 405;
-    response->allow = std::string(match.method);
+    response->allow = std::string(allow);
     return;
   }
   static const std::string kNoVersion;

@@ -1,0 +1,382 @@
+// The Boost.Beast engine: asynchronous HTTP/1.1 with keep-alive on N threads sharing one
+// io_context. One strand per connection; each request is answered on the thread that read it
+// (no thread hand-off), and each connection reuses its read buffer and response body.
+#include <atomic>
+#include <ctime>
+#include <mutex>
+#include <optional>
+#include <thread>
+#include <unordered_map>
+#include <vector>
+
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <fmt/format.h>
+
+#include "http_engine.h"
+#include "modelrepo/v2json.h"
+
+namespace modelrepo::server {
+namespace {
+
+namespace beast = boost::beast;
+namespace http = beast::http;
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+constexpr std::chrono::seconds kWriteTimeout{60};
+// After an error answer the connection is closed gracefully: the rest of the request is read and
+// dropped for at most this long, so that the client sees the answer rather than a reset.
+constexpr std::chrono::seconds kLingerTimeout{5};
+// A connection keeps a response buffer up to this size between requests.
+constexpr size_t kKeepCapacity = 1 << 20;
+
+std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
+
+// RFC 7231 IMF-fixdate, computed once a second per thread.
+beast::string_view HttpDate() {
+  thread_local std::time_t cached = -1;
+  thread_local char text[40];
+  thread_local size_t length = 0;
+  std::time_t now = std::time(nullptr);
+  if (now != cached) {
+    static constexpr const char* kDays[] = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+    static constexpr const char* kMonths[] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                              "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    auto r = fmt::format_to_n(text, sizeof(text) - 1, "{}, {:02} {} {:04} {:02}:{:02}:{:02} GMT",
+                              kDays[tm.tm_wday % 7], tm.tm_mday, kMonths[tm.tm_mon % 12],
+                              tm.tm_year + 1900, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    length = r.size;
+    cached = now;
+  }
+  return {text, length};
+}
+
+class BeastEngine;
+
+class Session : public std::enable_shared_from_this<Session> {
+ public:
+  Session(tcp::socket&& socket, BeastEngine& engine);
+  ~Session();
+
+  void Start() {
+    net::dispatch(stream_.get_executor(), beast::bind_front_handler(&Session::ReadRequest, shared_from_this()));
+  }
+  // Graceful shutdown: closes the connection now when it waits for a request that has not begun.
+  void Drain() {
+    net::post(stream_.get_executor(), [self = shared_from_this()] {
+      if (self->idle_ && self->buffer_.size() == 0 && !(self->parser_ && self->parser_->got_some())) {
+        self->stream_.cancel();
+      }
+    });
+  }
+
+ private:
+  void ReadRequest();
+  void OnHeader(beast::error_code ec, std::size_t);
+  void ReadBody();
+  void OnBody(beast::error_code ec, std::size_t);
+  void OnReadError(beast::error_code ec);
+  void Process();
+  void BuildResponse(unsigned version, bool keep_alive, bool head);
+  void OnWrite(bool close, beast::error_code ec, std::size_t);
+  void Fail(int status, std::string_view message);
+  void Linger();
+  void Discard();
+  void Close();
+
+  beast::tcp_stream stream_;
+  BeastEngine& engine_;
+  beast::flat_buffer buffer_;
+  std::optional<http::request_parser<http::string_body>> parser_;
+  http::response<http::empty_body> continue_{http::status::continue_, 11};
+  http::response<http::string_body> res_;
+  HttpResponse out_;
+  std::string remote_;
+  bool idle_ = false;  // waiting for a request that has not started
+};
+
+class BeastEngine final : public HttpEngine {
+ public:
+  BeastEngine(Router& router, EngineOptions options)
+      : router_(router),
+        options_(std::move(options)),
+        ioc_(options_.threads),
+        acceptor_(net::make_strand(ioc_)),
+        accept_retry_(acceptor_.get_executor()) {}
+
+  ~BeastEngine() override { Stop(); }
+
+  Status Start() override {
+    beast::error_code ec;
+    tcp::resolver resolver(ioc_);
+    auto results = resolver.resolve(options_.host, std::to_string(options_.port),
+                                    tcp::resolver::passive, ec);
+    if (ec || results.empty()) {
+      return Status::InvalidArgument(fmt::format("cannot resolve host '{}': {}", options_.host, ec.message()));
+    }
+    tcp::endpoint endpoint = results.begin()->endpoint();
+    acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) {
+      return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
+    }
+    port_ = acceptor_.local_endpoint(ec).port();
+    Accept();
+    for (int i = 0; i < options_.threads; ++i) {
+      threads_.emplace_back([this] { Run(); });
+    }
+    return Status::Ok();
+  }
+
+  uint16_t port() const override { return port_; }
+
+  void StopAccepting() override {
+    draining_.store(true);
+    net::post(acceptor_.get_executor(), [this] {
+      beast::error_code ec;
+      acceptor_.close(ec);
+      accept_retry_.cancel();
+    });
+    std::vector<std::shared_ptr<Session>> live;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      for (auto& [ptr, weak] : sessions_) {
+        if (auto s = weak.lock()) live.push_back(std::move(s));
+      }
+    }
+    for (auto& s : live) s->Drain();
+  }
+
+  bool WaitIdle(std::chrono::steady_clock::time_point deadline) override {
+    while (true) {
+      {
+        std::lock_guard<std::mutex> lock(sessions_mutex_);
+        if (sessions_.empty()) return true;
+      }
+      if (std::chrono::steady_clock::now() >= deadline) return false;
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+  }
+
+  void Stop() override {
+    draining_.store(true);
+    ioc_.stop();
+    for (auto& t : threads_) {
+      if (t.joinable()) t.join();
+    }
+    threads_.clear();
+  }
+
+  Router& router() { return router_; }
+  const EngineOptions& options() const { return options_; }
+  bool draining() const { return draining_.load(std::memory_order_relaxed); }
+
+  void Unregister(Session* session) {
+    std::lock_guard<std::mutex> lock(sessions_mutex_);
+    sessions_.erase(session);
+  }
+
+  void Log(LogLevel level, std::string_view message) const {
+    if (options_.logger) options_.logger(level, message);
+  }
+
+ private:
+  void Run() {
+    while (true) {
+      try {
+        ioc_.run();
+        return;
+      } catch (const std::exception& e) {
+        // The handler that threw dropped its connection; the others carry on.
+        Log(LogLevel::kError, fmt::format("HTTP worker: {}", e.what()));
+      }
+    }
+  }
+
+  void Accept() {
+    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&BeastEngine::OnAccept, this));
+  }
+
+  void OnAccept(beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+    if (ec) {
+      // Out of file descriptors and the like: back off instead of spinning.
+      Log(LogLevel::kWarning, fmt::format("accept: {}", ec.message()));
+      accept_retry_.expires_after(std::chrono::milliseconds(100));
+      accept_retry_.async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && acceptor_.is_open()) Accept();
+      });
+      return;
+    }
+    if (!draining()) {
+      auto session = std::make_shared<Session>(std::move(socket), *this);
+      {
+        std::lock_guard<std::mutex> lock(sessions_mutex_);
+        sessions_.emplace(session.get(), session);
+      }
+      session->Start();
+    }
+    Accept();
+  }
+
+  Router& router_;
+  EngineOptions options_;
+  std::mutex sessions_mutex_;
+  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+  std::atomic<bool> draining_{false};
+  net::io_context ioc_;  // after sessions_: handlers it still holds unregister on destruction
+  tcp::acceptor acceptor_;
+  net::steady_timer accept_retry_;
+  std::vector<std::thread> threads_;
+  uint16_t port_ = 0;
+};
+
+Session::Session(tcp::socket&& socket, BeastEngine& engine) : stream_(std::move(socket)), engine_(engine) {
+  beast::error_code ec;
+  stream_.socket().set_option(tcp::no_delay(true), ec);
+  tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) remote_ = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+}
+
+Session::~Session() { engine_.Unregister(this); }
+
+void Session::ReadRequest() {
+  if (engine_.draining()) return Close();
+  const EngineOptions& options = engine_.options();
+  parser_.emplace();
+  parser_->header_limit(options.max_header);
+  parser_->body_limit(options.max_body);
+  idle_ = true;
+  stream_.expires_after(options.idle_timeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+}
+
+void Session::OnHeader(beast::error_code ec, std::size_t) {
+  idle_ = false;
+  if (ec) return OnReadError(ec);
+  if (parser_->is_done()) return Process();
+  const auto& req = parser_->get();
+  if (beast::iequals(req[http::field::expect], "100-continue")) {
+    continue_.version(req.version());
+    return http::async_write(stream_, continue_,
+                             [self = shared_from_this()](beast::error_code write_ec, std::size_t) {
+                               if (write_ec) return self->Close();
+                               self->ReadBody();
+                             });
+  }
+  ReadBody();
+}
+
+void Session::ReadBody() {
+  stream_.expires_after(engine_.options().idle_timeout);
+  http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
+}
+
+void Session::OnBody(beast::error_code ec, std::size_t) {
+  if (ec) return OnReadError(ec);
+  Process();
+}
+
+void Session::OnReadError(beast::error_code ec) {
+  if (ec == http::error::body_limit) {
+    return Fail(413, fmt::format("request body is larger than the limit of {} bytes",
+                                 engine_.options().max_body));
+  }
+  if (ec == http::error::header_limit) return Fail(431, "request header is too large");
+  if (ec.category() == beast::http::make_error_code(http::error::bad_target).category() &&
+      ec != http::error::end_of_stream && ec != http::error::partial_message) {
+    return Fail(400, fmt::format("malformed HTTP request: {}", ec.message()));
+  }
+  // End of stream, timeout, reset, cancellation by a graceful shutdown: nothing to answer.
+  Close();
+}
+
+void Session::Process() {
+  const auto& req = parser_->get();
+  HttpRequest request{View(req.method_string()), View(req.target()), req.body(), remote_};
+  engine_.router().Handle(request, &out_);
+  BuildResponse(req.version(), req.keep_alive() && !engine_.draining(), req.method() == http::verb::head);
+  parser_.reset();  // the request and its body are no longer needed
+  bool close = !res_.keep_alive();
+  stream_.expires_after(kWriteTimeout);
+  http::async_write(stream_, res_, beast::bind_front_handler(&Session::OnWrite, shared_from_this(), close));
+}
+
+void Session::BuildResponse(unsigned version, bool keep_alive, bool head) {
+  res_.clear();
+  res_.result(static_cast<unsigned>(out_.status));
+  res_.version(version);
+  res_.set(http::field::date, HttpDate());
+  if (!out_.content_type.empty()) res_.set(http::field::content_type, out_.content_type);
+  if (!out_.allow.empty()) res_.set(http::field::allow, out_.allow);
+  res_.body().swap(out_.body);
+  res_.keep_alive(keep_alive);
+  res_.prepare_payload();
+  if (head) res_.body().clear();  // Content-Length stays that of the GET answer
+}
+
+void Session::OnWrite(bool close, beast::error_code ec, std::size_t) {
+  out_.body.swap(res_.body());  // keep the buffer for the next answer
+  if (out_.body.capacity() > kKeepCapacity) std::string().swap(out_.body);
+  if (ec) return Close();
+  if (close) {
+    beast::error_code ignored;
+    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    return Close();
+  }
+  ReadRequest();
+}
+
+void Session::Fail(int status, std::string_view message) {
+  out_.Reset();
+  out_.status = status;
+  out_.content_type = "application/json";
+  v2json::AppendError(message, &out_.body);
+  BuildResponse(11, false, false);
+  parser_.reset();
+  stream_.expires_after(kWriteTimeout);
+  http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->Close();
+    self->Linger();
+  });
+}
+
+void Session::Linger() {
+  beast::error_code ec;
+  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
+  stream_.expires_after(kLingerTimeout);  // one deadline for all the reads below
+  buffer_.clear();
+  Discard();
+}
+
+void Session::Discard() {
+  stream_.async_read_some(buffer_.prepare(64 * 1024), [self = shared_from_this()](beast::error_code ec, std::size_t) {
+    if (ec) return self->Close();
+    self->Discard();
+  });
+}
+
+void Session::Close() {
+  beast::error_code ec;
+  stream_.socket().close(ec);
+}
+
+}  // namespace
+
+std::unique_ptr<HttpEngine> MakeBeastEngine(Router& router, EngineOptions options) {
+  return std::make_unique<BeastEngine>(router, std::move(options));
+}
+
+}  // namespace modelrepo::server

@@ -1,0 +1,41 @@
+"""Request bodies and checks shared by the end-to-end tests."""
+import json
+import re
+
+import numpy as np
+
+UUID4 = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}")
+
+INDEX_BOTH_READY = ('[{"name":"mnist-svm","version":"v0.1.0","state":"READY","reason":""},'
+                    '{"name":"mushroom-xgboost","version":"v0.1.0","state":"READY","reason":""}]')
+
+
+def infer_body(rows, datatype="FP32", name="predict", outputs=None, request_id=None, nested=False):
+    rows = np.asarray(rows)
+    if rows.ndim == 1:
+        rows = rows[None, :]
+    data = rows.tolist() if nested else rows.ravel().tolist()
+    body = {"inputs": [{"name": name, "shape": list(rows.shape), "datatype": datatype, "data": data}]}
+    if outputs is not None:
+        body["outputs"] = [{"name": o} for o in outputs]
+    if request_id is not None:
+        body["id"] = request_id
+    return json.dumps(body)
+
+
+def check_error(response, status, message=None, contains=None):
+    """An error answer: the status, JSON content type, and {"error": message} as the only key."""
+    assert response.status_code == status, response.text
+    assert response.headers["Content-Type"] == "application/json"
+    body = response.json()
+    assert list(body) == ["error"], body
+    if message is not None:
+        assert body["error"] == message
+    if contains is not None:
+        assert contains in body["error"], body["error"]
+    return body["error"]
+
+
+def check_empty_ok(response):
+    assert response.status_code == 200, response.text
+    assert response.content == b""
