@@ -100,3 +100,16 @@ TEST_CASE("deep nesting, truncation and garbage are refused before XGBoost parse
   CHECK(LoadBytes(bst.substr(0, 40), ".bst").code() == StatusCode::kInvalidArgument);
   CHECK(LoadBytes("binf garbage", ".bst").code() == StatusCode::kInvalidArgument);
 }
+
+TEST_CASE("a legacy binary model whose lengths lie is read in a child process, and refused") {
+  // Found by the fuzzer: a string length of 4 GiB. XGBoost's reader allocates it; here only the
+  // converter process may, and its memory is capped.
+  std::string lying = Slurp(MODELREPO_TEST_DATA_DIR "/legacy_huge_length.bst");
+  Status s = LoadBytes(lying, ".bst");
+  CHECK(s.code() == StatusCode::kInvalidArgument);
+  INFO(s.message());
+  CHECK(s.message().find('/') == std::string::npos);
+  auto converted = internal::ConvertLegacyModelIsolated(Slurp(kFixtures + "/xgb/binary.bst"));
+  REQUIRE(converted.ok());
+  CHECK(converted->rfind("{\"learner\"", 0) == 0);
+}

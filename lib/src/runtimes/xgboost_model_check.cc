@@ -3,8 +3,20 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
 #include <limits>
+#include <memory>
 #include <vector>
+
+#include <dlfcn.h>
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fmt/format.h>
 #include <rapidjson/document.h>
@@ -12,6 +24,7 @@
 #include <rapidjson/reader.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <xgboost/c_api.h>
 
 namespace modelrepo::internal {
 namespace {
@@ -388,6 +401,165 @@ Status CheckXGBoostModelJson(std::string_view json) {
     if (Status s = CheckTree((*trees)[i], i, num_feature); !s.ok()) return s;
   }
   return Status::Ok();
+}
+
+namespace {
+
+std::string XGBoostError() {
+  std::string m = XGBGetLastError();
+  if (size_t nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
+  // Drop "[hh:mm:ss] /build/path/file.cc:123: " so no host path leaves the library.
+  if (size_t at = m.find(": "); at != std::string::npos && m.find('/') < at) m.erase(0, at + 2);
+  return m.substr(0, 300);
+}
+
+// Sanitizer builds (whose converter is instrumented too) reserve terabytes of address space,
+// so only other builds cap it.
+#if defined(__SANITIZE_ADDRESS__) || defined(__SANITIZE_THREAD__)
+constexpr bool kLimitAddressSpace = false;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer) || __has_feature(thread_sanitizer)
+constexpr bool kLimitAddressSpace = false;
+#else
+constexpr bool kLimitAddressSpace = true;
+#endif
+#else
+constexpr bool kLimitAddressSpace = true;
+#endif
+
+// modelrepo-xgboost-convert: beside this library (build tree), in ../libexec/modelrepo
+// (installed), at the configured install path, or where MODELREPO_XGBOOST_CONVERTER says.
+std::string FindConverter() {
+  if (const char* env = std::getenv("MODELREPO_XGBOOST_CONVERTER"); env && *env) return env;
+  std::vector<std::string> candidates;
+  Dl_info info;
+  if (::dladdr(reinterpret_cast<void*>(&FindConverter), &info) != 0 && info.dli_fname) {
+    std::string dir = info.dli_fname;
+    dir = dir.substr(0, dir.rfind('/') + 1);
+    candidates.push_back(dir + "modelrepo-xgboost-convert");
+    candidates.push_back(dir + "../libexec/modelrepo/modelrepo-xgboost-convert");
+  }
+  candidates.push_back(MODELREPO_INSTALL_LIBEXECDIR "/modelrepo-xgboost-convert");
+  for (const auto& c : candidates) {
+    if (::access(c.c_str(), X_OK) == 0) return c;
+  }
+  return {};
+}
+
+}  // namespace
+
+StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
+  static const std::string converter = FindConverter();
+  if (converter.empty()) {
+    return Status::Unimplemented(
+        "legacy binary XGBoost models need modelrepo-xgboost-convert, which is not installed");
+  }
+  // The model goes in through an in-memory file, the JSON comes out through a pipe.
+  int in = ::memfd_create("modelrepo-xgboost-model", MFD_CLOEXEC);
+  if (in < 0) return Status::Internal("memfd_create failed");
+  size_t off = 0;
+  while (off < bytes.size()) {
+    ssize_t n = ::write(in, bytes.data() + off, bytes.size() - off);
+    if (n <= 0) {
+      ::close(in);
+      return Status::Internal("cannot stage the model for conversion");
+    }
+    off += static_cast<size_t>(n);
+  }
+  ::lseek(in, 0, SEEK_SET);
+  int out[2];
+  if (::pipe2(out, O_CLOEXEC) != 0) {
+    ::close(in);
+    return Status::Internal("pipe failed");
+  }
+  // Enough for XGBoost and the model several times over, and no more.
+  const rlim_t mem = static_cast<rlim_t>(16 * bytes.size() + (uint64_t{1} << 30));
+  char* const argv[] = {const_cast<char*>(converter.c_str()), nullptr};
+  char* const envp[] = {const_cast<char*>("OMP_NUM_THREADS=1"), nullptr};
+  pid_t pid = ::fork();
+  if (pid < 0) {
+    ::close(in);
+    ::close(out[0]);
+    ::close(out[1]);
+    return Status::Internal("fork failed");
+  }
+  if (pid == 0) {  // only async-signal-safe calls until exec
+    struct rlimit as{mem, mem}, cpu{20, 20}, core{0, 0};
+    if (kLimitAddressSpace) ::setrlimit(RLIMIT_AS, &as);
+    ::setrlimit(RLIMIT_CPU, &cpu);
+    ::setrlimit(RLIMIT_CORE, &core);
+    if (::dup2(in, 0) < 0 || ::dup2(out[1], 1) < 0) ::_exit(127);
+    int devnull = ::open("/dev/null", O_WRONLY);
+    if (devnull >= 0) ::dup2(devnull, 2);
+    ::execve(argv[0], argv, envp);
+    ::_exit(127);
+  }
+  ::close(in);
+  ::close(out[1]);
+  std::string result;
+  const size_t cap = 64 * bytes.size() + (size_t{64} << 20);  // JSON is bigger, not this much
+  char buf[65536];
+  bool too_big = false;
+  for (;;) {
+    ssize_t n = ::read(out[0], buf, sizeof buf);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (result.size() + static_cast<size_t>(n) > cap) {
+      too_big = true;
+      ::kill(pid, SIGKILL);
+      break;
+    }
+    result.append(buf, static_cast<size_t>(n));
+  }
+  ::close(out[0]);
+  int status = 0;
+  while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  if (too_big) return Invalid("the legacy binary model converts to an implausibly large model");
+  if (WIFSIGNALED(status)) {
+    int sig = WTERMSIG(status);
+    return Invalid(fmt::format("XGBoost's legacy binary reader {} on it (signal {})",
+                               sig == SIGXCPU || sig == SIGKILL ? "ran out of time" : "crashed", sig));
+  }
+  if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
+    return Status::Internal("cannot run modelrepo-xgboost-convert");
+  }
+  if (result.empty() || result[0] != 'J' || WEXITSTATUS(status) != 0) {
+    std::string why = !result.empty() && result[0] == 'E' ? result.substr(1) : "no model came out";
+    if (size_t nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
+    if (size_t at = why.find(": "); at != std::string::npos && why.find('/') < at) why.erase(0, at + 2);
+    return Invalid(fmt::format("not a readable legacy binary model: {}", why.substr(0, 300)));
+  }
+  return result.substr(1);
+}
+
+StatusOr<void*> LoadCheckedBooster(std::string bytes) {
+  XGBoostFormat format;
+  StatusOr<std::string> prepared = PrepareXGBoostModel(std::move(bytes), &format);
+  if (!prepared.ok()) return prepared.status();
+  if (format == XGBoostFormat::kLegacyBinary) {
+    StatusOr<std::string> json = ConvertLegacyModelIsolated(*prepared);
+    if (!json.ok()) return json.status();
+    prepared = PrepareXGBoostModel(std::move(*json), &format);
+    if (!prepared.ok()) return prepared.status();
+  }
+  BoosterHandle booster = nullptr;
+  if (XGBoosterCreate(nullptr, 0, &booster) != 0) {
+    return Status::Internal(fmt::format("cannot create a booster: {}", XGBoostError()));
+  }
+  std::unique_ptr<void, int (*)(BoosterHandle)> guard(booster, XGBoosterFree);
+  if (XGBoosterLoadModelFromBuffer(booster, prepared->data(), prepared->size()) != 0) {
+    return Invalid(fmt::format("XGBoost cannot read it: {}", XGBoostError()));
+  }
+  prepared = std::string();
+  // Before the booster predicts anything: its trees, as XGBoost itself exports them.
+  bst_ulong len = 0;
+  const char* json = nullptr;
+  if (XGBoosterSaveModelToBuffer(booster, R"({"format":"json"})", &len, &json) != 0) {
+    return Invalid(fmt::format("cannot export it for checking: {}", XGBoostError()));
+  }
+  if (Status s = CheckXGBoostModelJson(std::string_view(json, len)); !s.ok()) return s;
+  return guard.release();
 }
 
 }  // namespace modelrepo::internal

@@ -32,6 +32,16 @@ StatusOr<std::string> PrepareXGBoostModel(std::string bytes, XGBoostFormat* form
 // categorical splits within their category lists. For gblinear, the weight count.
 Status CheckXGBoostModelJson(std::string_view json);
 
+// The whole safe load: prepares the bytes, has XGBoost read them (a legacy binary model is first
+// converted to JSON by XGBoost in a child process with bounded memory and CPU time, since that
+// reader trusts every length in the file), checks the result, and returns the booster
+// (a BoosterHandle the caller frees with XGBoosterFree). Errors are InvalidArgument.
+StatusOr<void*> LoadCheckedBooster(std::string bytes);
+
+// Converts legacy binary model bytes to XGBoost's JSON in a child process; a crash or a memory
+// blow-up there is an error here.
+StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes);
+
 }  // namespace modelrepo::internal
 
 #endif  // MODELREPO_SRC_RUNTIMES_XGBOOST_MODEL_CHECK_H_

@@ -209,36 +209,16 @@ class XGBoostRuntime final : public Runtime {
     std::string what = settings.version.empty()
                            ? fmt::format("model {}", settings.name)
                            : fmt::format("model {} version {}", settings.name, settings.version);
-    BoosterHandle booster = nullptr;
-    if (XGBoosterCreate(nullptr, 0, &booster) != 0) {
-      return Status::Internal(fmt::format("{}: cannot create a booster: {}", what, LastError(settings)));
-    }
-    std::unique_ptr<void, int (*)(BoosterHandle)> guard(booster, XGBoosterFree);
-
     // XGBoost reads exactly the bytes that were checked, never the file itself.
     StatusOr<std::string> bytes = internal::ReadModelFile(settings.model_path, settings.display_path);
     if (!bytes.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, bytes.status().message()));
-    internal::XGBoostFormat format;
-    StatusOr<std::string> checked = internal::PrepareXGBoostModel(std::move(*bytes), &format);
-    if (!checked.ok()) {
-      return Status::InvalidArgument(
-          fmt::format("{}: {}: {}", what, settings.display_path, checked.status().message()));
+    StatusOr<void*> loaded = internal::LoadCheckedBooster(std::move(*bytes));
+    if (!loaded.ok()) {
+      return Status(loaded.status().code(), fmt::format("{}: {}: {}", what, settings.display_path,
+                                                        loaded.status().message()));
     }
-    if (XGBoosterLoadModelFromBuffer(booster, checked->data(), checked->size()) != 0) {
-      return Status::InvalidArgument(fmt::format("{}: {} is not a readable XGBoost model: {}",
-                                                 what, settings.display_path, LastError(settings)));
-    }
-    checked = std::string();
-    // Before the booster predicts anything: its trees, as XGBoost itself exports them.
-    bst_ulong json_len = 0;
-    const char* json = nullptr;
-    if (XGBoosterSaveModelToBuffer(booster, R"({"format":"json"})", &json_len, &json) != 0) {
-      return Status::InvalidArgument(fmt::format("{}: cannot export {} for checking: {}", what,
-                                                 settings.display_path, LastError(settings)));
-    }
-    if (Status s = internal::CheckXGBoostModelJson(std::string_view(json, json_len)); !s.ok()) {
-      return Status::InvalidArgument(fmt::format("{}: {}: {}", what, settings.display_path, s.message()));
-    }
+    BoosterHandle booster = *loaded;
+    std::unique_ptr<void, int (*)(BoosterHandle)> guard(booster, XGBoosterFree);
     std::string nthread = settings.Extra("nthread", "1");
     if (XGBoosterSetParam(booster, "nthread", nthread.c_str()) != 0) {
       return Status::InvalidArgument(fmt::format("{}: invalid nthread '{}'", what, nthread));

@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# run_fuzzer.sh FUZZER CORPUS WORKDIR SECONDS: runs FUZZER for SECONDS on a copy of CORPUS
+# (the committed corpus is never written to); a crash's input is left in WORKDIR.
+set -euo pipefail
+fuzzer=$1 corpus=$2 work=$3 seconds=$4
+rm -rf "$work" && mkdir -p "$work/corpus"
+cp -r "$corpus"/. "$work/corpus/"
+cd "$work"
+exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -max_len=65536 \
+  -print_final_stats=1 corpus
