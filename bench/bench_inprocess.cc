@@ -11,6 +11,7 @@
 #include <chrono>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -19,6 +20,7 @@
 
 #include <fmt/format.h>
 #include <libsvm/svm.h>
+#include <unistd.h>
 #include <xgboost/c_api.h>
 
 #include "modelrepo/repository.h"
@@ -215,6 +217,41 @@ int main(int argc, char** argv) {
       results.push_back(Compare("mnist-svm", n, bare, wrapped, quick ? 3 : 11, calls));
     }
     svm_free_and_destroy_model(&model);
+  }
+
+  // --- Index of a large repository: 1,000 model folders (copies of mushroom-xgboost).
+  {
+    namespace fs = std::filesystem;
+    const int models = quick ? 100 : 1000;
+    fs::path dir = fs::temp_directory_path() / fmt::format("modelrepo-bench-{}", ::getpid());
+    fs::remove_all(dir);
+    for (int i = 0; i < models; ++i) {
+      fs::path m = dir / fmt::format("model-{:04d}", i);
+      fs::create_directories(m);
+      fs::copy_file(repo_dir + "/mushroom-xgboost/model.json", m / "model.json");
+      std::ofstream(m / "model-settings.json") << R"({"implementation": "xgboost", "parameters": {"version": "1"}})";
+    }
+    for (bool load : {false, true}) {
+      modelrepo::RepositoryOptions options;
+      options.load_models_at_startup = load;
+      auto start = Clock::now();
+      auto big = modelrepo::Repository::Open(dir.string(), options);
+      auto index = (*big)->Index();
+      double startup_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+      if (!index.ok() || index->size() != static_cast<size_t>(models)) {
+        std::fprintf(stderr, "index of the large repository failed\n");
+        return 1;
+      }
+      std::vector<double> calls;
+      for (int i = 0; i < (quick ? 5 : 51); ++i) {
+        auto t = Clock::now();
+        auto again = (*big)->Index();
+        calls.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t).count());
+      }
+      std::printf("repository of %d models, %s: open + first index %.1f ms, index median %.2f ms\n",
+                  models, load ? "all loaded at startup" : "none loaded", startup_ms, Median(calls));
+    }
+    fs::remove_all(dir);
   }
 
   std::printf("in-process inference, median time per call over %d alternating rounds%s\n", rounds,

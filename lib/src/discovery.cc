@@ -13,7 +13,9 @@
 #include <rapidjson/error/en.h>
 #include <rapidjson/stringbuffer.h>
 #include <rapidjson/writer.h>
+#include <sys/inotify.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 namespace modelrepo::internal {
 namespace fs = std::filesystem;
@@ -360,12 +362,16 @@ void ParseModelSettings(std::string_view json, const fs::path& root, const fs::p
   s.display_path = Display(root, file);
 }
 
-std::vector<FoundModel> ScanRepository(const fs::path& root, const RuntimeRegistry& registry) {
+std::vector<FoundModel> ScanRepository(const fs::path& root, const RuntimeRegistry& registry,
+                                       std::vector<fs::path>* walked) {
   std::vector<fs::path> dirs;
   std::error_code ec;
+  if (walked) walked->push_back(root);
   fs::recursive_directory_iterator it(root, fs::directory_options::skip_permission_denied, ec), end;
   for (; !ec && it != end; it.increment(ec)) {
-    if (it->path().filename() == kSettingsFile && it->is_regular_file(ec)) {
+    std::error_code type_ec;
+    if (walked && it->is_directory(type_ec) && !it->is_symlink(type_ec)) walked->push_back(it->path());
+    if (it->path().filename() == kSettingsFile && it->is_regular_file(type_ec)) {
       dirs.push_back(it->path().parent_path());
     }
   }
@@ -408,6 +414,57 @@ std::vector<FoundModel> ScanRepository(const fs::path& root, const RuntimeRegist
     unique.push_back(std::move(m));
   }
   return unique;
+}
+
+TreeWatch::TreeWatch() : fd_(::inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) {}
+
+TreeWatch::~TreeWatch() {
+  if (fd_ >= 0) ::close(fd_);
+}
+
+bool TreeWatch::Changed() {
+  if (fd_ < 0) return true;
+  alignas(inotify_event) char buf[16384];
+  for (;;) {
+    ssize_t n = ::read(fd_, buf, sizeof buf);
+    if (n <= 0) break;  // EAGAIN: nothing more pending
+    for (ssize_t off = 0; off < n;) {
+      const auto* e = reinterpret_cast<const inotify_event*>(buf + off);
+      off += static_cast<ssize_t>(sizeof(inotify_event) + e->len);
+      dirty_ = true;
+      if (e->mask & IN_IGNORED) {  // the folder is gone: forget it, so it is watched if it returns
+        auto it = paths_.find(e->wd);
+        if (it != paths_.end()) {
+          watched_.erase(it->second);
+          paths_.erase(it);
+        }
+      }
+    }
+  }
+  bool changed = dirty_;
+  dirty_ = false;
+  return changed;
+}
+
+void TreeWatch::Watch(const std::vector<fs::path>& dirs) {
+  if (fd_ < 0) return;
+  constexpr uint32_t kMask = IN_CREATE | IN_DELETE | IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE |
+                             IN_MOVED_FROM | IN_MOVED_TO | IN_DELETE_SELF | IN_MOVE_SELF |
+                             IN_ONLYDIR | IN_DONT_FOLLOW;
+  for (const auto& dir : dirs) {
+    std::string path = dir.string();
+    if (watched_.count(path)) continue;
+    int wd = ::inotify_add_watch(fd_, path.c_str(), kMask);
+    if (wd < 0) {  // out of watches, or the folder just went away: stop trusting the watch
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+    paths_[wd] = path;
+    watched_.insert(path);
+    // Files may have appeared in this folder before its watch existed: look again next time.
+    dirty_ = true;
+  }
 }
 
 }  // namespace modelrepo::internal

@@ -4,6 +4,8 @@
 #define MODELREPO_SRC_DISCOVERY_H_
 
 #include <filesystem>
+#include <map>
+#include <set>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -41,8 +43,32 @@ constexpr uintmax_t kMaxSettingsBytes = 1 << 20;
 // Walks `root` (a canonical folder path) for model-settings.json files and returns the model
 // versions they describe, sorted by name then version. Never throws; problems with one file
 // become that entry's error. Two files naming the same version yield one entry with an error.
+// `dirs`, when given, receives every folder walked (root included).
 std::vector<FoundModel> ScanRepository(const std::filesystem::path& root,
-                                       const RuntimeRegistry& registry);
+                                       const RuntimeRegistry& registry,
+                                       std::vector<std::filesystem::path>* dirs = nullptr);
+
+// Tells whether anything changed in a folder tree since the last look, through inotify, so that
+// an unchanged repository is not walked again on every index. Where inotify is not available
+// (or runs out of watches) it says "changed" every time, and the repository is walked as before.
+class TreeWatch {
+ public:
+  TreeWatch();
+  ~TreeWatch();
+  TreeWatch(const TreeWatch&) = delete;
+  TreeWatch& operator=(const TreeWatch&) = delete;
+
+  // Whether anything may have changed since the last call; consumes the pending events.
+  bool Changed();
+  // Watches these folders too (those already watched are skipped).
+  void Watch(const std::vector<std::filesystem::path>& dirs);
+
+ private:
+  int fd_ = -1;
+  bool dirty_ = true;
+  std::map<int, std::string> paths_;  // watch descriptor -> folder
+  std::set<std::string> watched_;
+};
 
 // Parses one model-settings.json text. `settings_dir` is the folder holding it, `root` the
 // repository root (both canonical). Fills `found` (name, version, settings or error).

@@ -271,7 +271,12 @@ class RepositoryImpl final : public Repository {
   // are not loaded.
   void Rescan() {
     std::lock_guard scan(scan_mu_);
-    std::vector<FoundModel> found = internal::ScanRepository(canonical_, registry_);
+    // Walk again only when the folder changed, or when a model gone from disk was just freed.
+    bool forget = forget_->exchange(false);
+    if (!watch_.Changed() && !forget) return;
+    std::vector<fs::path> dirs;
+    std::vector<FoundModel> found = internal::ScanRepository(canonical_, registry_, &dirs);
+    watch_.Watch(dirs);
     std::map<std::string, std::vector<FoundModel*>, std::less<>> by_name;
     for (auto& m : found) by_name[m.name].push_back(&m);
 
@@ -417,7 +422,8 @@ class RepositoryImpl final : public Repository {
     auto* servable = new Servable{std::move(*model), settings, ++next_serial_};
     std::weak_ptr<ModelGroup> weak = group;
     auto logger = options_.logger;
-    return ServablePtr(servable, [weak, logger](const Servable* s) {
+    auto forget = forget_;
+    return ServablePtr(servable, [weak, logger, forget](const Servable* s) {
       std::string version = s->settings.version;
       std::string name = s->settings.name;
       uint64_t serial = s->serial;
@@ -433,6 +439,7 @@ class RepositoryImpl final : public Repository {
           it->second.state = ModelState::kUnavailable;
           it->second.reason = "unloaded";
           unloaded = true;
+          if (!it->second.on_disk) forget->store(true);
         }
       }
       if (unloaded && logger) logger(LogLevel::kInfo, fmt::format("unloaded {}", Describe(name, version)));
@@ -446,6 +453,9 @@ class RepositoryImpl final : public Repository {
   std::atomic<uint64_t> next_serial_{0};
 
   std::mutex scan_mu_;  // one rescan at a time
+  internal::TreeWatch watch_;  // guarded by scan_mu_
+  // Set when a version no longer on disk is freed, so the next rescan drops it.
+  std::shared_ptr<std::atomic<bool>> forget_ = std::make_shared<std::atomic<bool>>(false);
   mutable std::shared_mutex groups_mu_;
   std::map<std::string, std::shared_ptr<ModelGroup>, std::less<>> groups_;
 };
