@@ -154,7 +154,7 @@ void Router::Log(LogLevel level, std::string_view message) const {
 }
 
 void Router::Handle(const HttpRequest& request, HttpResponse* response) {
-  const auto start = std::chrono::steady_clock::now();
+  const auto start = options_.access_log ? std::chrono::steady_clock::now() : std::chrono::steady_clock::time_point();
   response->Reset();
   try {
     Route(request, response);

@@ -5,6 +5,7 @@
 #include <cmath>
 #include <cstring>
 #include <limits>
+#include <random>
 #include <regex>
 #include <set>
 #include <string>
@@ -533,4 +534,41 @@ TEST_CASE("metadata and errors", "[codec]") {
   CHECK(v2json::EncodeError("a\"b\nc") == R"({"error":"a\"b\nc"})");
   CHECK(v2json::DecodeError(R"({"error":"Model x not found"})") == "Model x not found");
   CHECK(v2json::DecodeError("<html>oops</html>") == "<html>oops</html>");
+}
+
+TEST_CASE("decode: mutated requests are answered, never crash", "[codec]") {
+  const std::vector<std::string> seeds = {
+      R"({"id":"a","parameters":{"x":[1,{"y":null}]},"inputs":[{"name":"x","shape":[2,2],"datatype":"FP32",)"
+      R"("data":[[0.1,null],[3e2,-4]]}],"outputs":[{"name":"predict"}]})",
+      R"({"inputs":[{"data":[1,2,3],"name":"b","datatype":"BYTES","shape":[3]},{"name":"c","shape":[1],)"
+      R"("datatype":"BOOL","data":[true]},{"name":"d","shape":[2],"datatype":"UINT64","data":[1,18446744073709551615]}]})",
+      R"({"inputs":[{"name":"s","shape":[2],"datatype":"BYTES","data":["\u00e9\"",""]},{"name":"h","shape":[1],)"
+      R"("datatype":"FP16","data":[65504]}]})",
+  };
+  std::mt19937 rng(12345);
+  static const char kAlphabet[] = "{}[],:\"\\0123456789.eE-+ntrufalsNI \x00\xff\xc3";
+  const std::string alphabet(kAlphabet, sizeof(kAlphabet) - 1);  // with the NUL byte
+  int ok = 0;
+  for (int i = 0; i < 20000; ++i) {
+    std::string body = seeds[rng() % seeds.size()];
+    int edits = 1 + static_cast<int>(rng() % 4);
+    for (int e = 0; e < edits && !body.empty(); ++e) {
+      size_t at = rng() % body.size();
+      switch (rng() % 4) {
+        case 0: body[at] = alphabet[rng() % alphabet.size()]; break;
+        case 1: body.insert(at, 1, alphabet[rng() % alphabet.size()]); break;
+        case 2: body.erase(at, 1 + rng() % 8); break;
+        case 3: body.resize(at); break;
+      }
+    }
+    auto message = DecodeInferRequest(body);
+    if (message.ok()) {
+      ++ok;
+      for (const Tensor& t : message->request.inputs) REQUIRE(t.Validate().ok());
+    } else {
+      REQUIRE(message.status().code() == StatusCode::kInvalidArgument);
+      REQUIRE_FALSE(message.status().message().empty());
+    }
+  }
+  CHECK(ok > 0);
 }
