@@ -43,6 +43,13 @@ def pytest_generate_tests(metafunc):
         metafunc.parametrize("engine", engines, scope="module")
 
 
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, "report_" + report.when, report)
+
+
 @pytest.fixture(scope="session")
 def server_binary(pytestconfig):
     path = pytestconfig.getoption("server")
@@ -131,8 +138,9 @@ def copy_models(examples, dest):
 
 
 @pytest.fixture
-def start_server(server_binary, examples, tmp_path, engine):
-    """Starts servers on a fresh copy of examples/models; each must stop with exit code 0."""
+def start_server(server_binary, examples, tmp_path, engine, request):
+    """Starts servers on a fresh copy of examples/models; each must stop with exit code 0.
+    When the test fails, the servers' logs are printed with the failure."""
     started = []
 
     def start(*args, repository=None, ready=True):
@@ -148,6 +156,11 @@ def start_server(server_binary, examples, tmp_path, engine):
         if server.proc.poll() is None:
             code = server.stop()
             assert code == 0, server.log()
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        for server in started:
+            print(f"--- log of modelrepo-server on {server.repository} (exit {server.proc.returncode})")
+            print(server.log())
 
 
 @pytest.fixture(scope="module")
