@@ -307,9 +307,7 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
     if (!Enter()) return false;
     if (skip_depth_ > 0) return ++skip_depth_, true;
     if (data_depth_ > 0) return TensorFail(fmt::format("'data' may hold only scalars and arrays"));
-    if (frames_.empty()) {
-      if (seen_root_) return Fail("more than one JSON value");
-      seen_root_ = true;
+    if (frames_.empty()) {  // the root (the reader allows only one)
       frames_.push_back(Frame::kTop);
       return true;
     }
@@ -616,7 +614,6 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
   int depth_ = 0;
   int skip_depth_ = 0;  // > 0 inside a value being skipped
   int data_depth_ = 0;  // > 0 inside "data"
-  bool seen_root_ = false;
   bool has_output_requests_ = false;
   bool output_has_name_ = false;
   PendingTensor pending_;
