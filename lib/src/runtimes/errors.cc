@@ -50,6 +50,19 @@ Status UnknownOutput(std::string_view model, std::string_view name,
                                              model, name, fmt::join(names, ", ")));
 }
 
+std::string DescribeModel(const ModelSettings& settings) {
+  return settings.version.empty()
+             ? fmt::format("model {}", settings.name)
+             : fmt::format("model {} version {}", settings.name, settings.version);
+}
+
+bool HasExtension(std::string_view file, std::initializer_list<std::string_view> extensions) {
+  for (std::string_view ext : extensions) {
+    if (file.size() >= ext.size() && file.substr(file.size() - ext.size()) == ext) return true;
+  }
+  return false;
+}
+
 StatusOr<std::string> ReadModelFile(const std::string& path, std::string_view display_path) {
   // O_NONBLOCK: opening a FIFO must not wait for a writer; fstat then refuses it.
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);

@@ -7,6 +7,9 @@
 #include <string_view>
 #include <vector>
 
+#include <initializer_list>
+
+#include "modelrepo/runtime.h"
 #include "modelrepo/status.h"
 #include "modelrepo/tensor.h"
 
@@ -21,6 +24,12 @@ std::string CleanLibraryMessage(std::string_view message, std::string_view model
 // InvalidArgument: model `model` has no output `name`; names what it can compute.
 Status UnknownOutput(std::string_view model, std::string_view name,
                      const std::vector<TensorSpec>& available);
+
+// "model NAME" or "model NAME version V": how messages name a model.
+std::string DescribeModel(const ModelSettings& settings);
+
+// Whether `file` ends with one of `extensions` (".json", ...).
+bool HasExtension(std::string_view file, std::initializer_list<std::string_view> extensions);
 
 // Largest model file a built-in runtime reads.
 constexpr uintmax_t kMaxModelFileBytes = uintmax_t{1} << 30;

@@ -132,16 +132,11 @@ class LibSVMRuntime final : public Runtime {
     return {"model.libsvm", "model.svm", "model.txt"};
   }
   bool ClaimsFile(const std::string& file) const override {
-    auto ends = [&](std::string_view ext) {
-      return file.size() >= ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
-    };
-    return ends(".libsvm") || ends(".svm") || ends(".model") || ends(".txt");
+    return internal::HasExtension(file, {".libsvm", ".svm", ".model", ".txt"});
   }
 
   StatusOr<std::unique_ptr<LoadedModel>> Load(const ModelSettings& settings) override {
-    std::string what = settings.version.empty()
-                           ? fmt::format("model {}", settings.name)
-                           : fmt::format("model {} version {}", settings.name, settings.version);
+    const std::string what = internal::DescribeModel(settings);
     StatusOr<std::string> bytes = internal::ReadModelFile(settings.model_path, settings.display_path);
     if (!bytes.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, bytes.status().message()));
     const std::string& text = *bytes;

@@ -199,16 +199,11 @@ class XGBoostRuntime final : public Runtime {
     return {"model.bst", "model.json", "model.ubj"};
   }
   bool ClaimsFile(const std::string& file) const override {
-    auto ends = [&](std::string_view ext) {
-      return file.size() >= ext.size() && file.compare(file.size() - ext.size(), ext.size(), ext) == 0;
-    };
-    return ends(".bst") || ends(".json") || ends(".ubj");
+    return internal::HasExtension(file, {".bst", ".json", ".ubj"});
   }
 
   StatusOr<std::unique_ptr<LoadedModel>> Load(const ModelSettings& settings) override {
-    std::string what = settings.version.empty()
-                           ? fmt::format("model {}", settings.name)
-                           : fmt::format("model {} version {}", settings.name, settings.version);
+    const std::string what = internal::DescribeModel(settings);
     // XGBoost reads exactly the bytes that were checked, never the file itself.
     StatusOr<std::string> bytes = internal::ReadModelFile(settings.model_path, settings.display_path);
     if (!bytes.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, bytes.status().message()));
