@@ -12,6 +12,8 @@ packages=(
   # tests: Catch2, and the independent oracles the tests compare against
   catch2 libsvm-tools python3-libsvm python3-xgboost python3-numpy python3-requests python3-pytest
   curl
+  # benchmarks: an HTTP load generator
+  wrk
   # sanitizer and fuzzing builds: clang with its libFuzzer and sanitizer runtimes
   clang libclang-rt-14-dev
 )
