@@ -21,7 +21,7 @@ fail() { printf 'test_install: FAILED: %s\n' "$*" >&2; exit 1; }
 step "cmake --install $build --prefix $prefix"
 "$cmake" --install "$build" --prefix "$prefix" > "$tmp/install.log" || { cat "$tmp/install.log"; fail "install"; }
 grep -c Installing "$tmp/install.log" | sed 's/^/files installed: /'
-find "$prefix" -name 'modelrepoConfig.cmake' | grep -q . || fail "no modelrepoConfig.cmake installed"
+[ -n "$(find "$prefix" -name 'modelrepoConfig.cmake')" ] || fail "no modelrepoConfig.cmake installed"
 
 step "configure examples/host-app with CMAKE_PREFIX_PATH=$prefix"
 # A clean environment for the host project: only the installed prefix can satisfy it.
@@ -49,7 +49,9 @@ if [ -x "$tmp/app/app_c" ]; then
   step "run app_c (C API)"
   "$tmp/app/app_c" "$src/examples/models" | tee "$tmp/app_c.out"
   grep -q "predict_proba FP32 \[1,2\]: 0.714170 0.285830" "$tmp/app_c.out" || fail "app_c answer"
-  ldd "$tmp/app/app_c" | grep -q "$prefix/.*libmodelrepo_c.so" || fail "app_c does not load the installed libmodelrepo_c"
+  # ldd's output is kept first: `ldd | grep -q` under pipefail fails whenever grep stops reading early.
+  ldd "$tmp/app/app_c" > "$tmp/ldd_c.out"
+  grep -q "$prefix/.*libmodelrepo_c.so" "$tmp/ldd_c.out" || fail "app_c does not load the installed libmodelrepo_c"
 fi
 
 if [ -d "$prefix/$python_dir/modelrepo" ]; then
