@@ -189,7 +189,7 @@ for n in notes:
     print(n)
 
 def goal(text, value, ok):
-    print(f"goal: {text:62} {value:>14}  {'met' if ok else 'NOT met'}")
+    print(f"goal: {text:66} {value:>7}  {'met' if ok else 'NOT met'}")
 def ratio(s, rows, conns, i):
     a, b = m.get((s, rows, conns)), m.get(("ref", rows, conns))
     return a[i] / b[i] if a and b and a[0] and b[i] else None
