@@ -33,8 +33,10 @@ constexpr unsigned kSaxFlags = rapidjson::kParseIterativeFlag |
                                rapidjson::kParseNumbersAsStringsFlag |
                                rapidjson::kParseNanAndInfFlag |
                                rapidjson::kParseValidateEncodingFlag;
-constexpr unsigned kDomFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseFullPrecisionFlag |
-                               rapidjson::kParseValidateEncodingFlag;
+// The DOM holds small documents (index, load, metadata bodies) whose numbers are never tensor
+// data: no full-precision parsing, whose RapidJSON 1.1.0 path has undefined behaviour on inputs
+// such as 0e-32 (clz of zero, found by the v2_request fuzzer).
+constexpr unsigned kDomFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseValidateEncodingFlag;
 
 // At most this much of a client's text is quoted back in an error message.
 constexpr size_t kQuoteLimit = 40;
