@@ -6,5 +6,5 @@ fuzzer=$1 corpus=$2 work=$3 seconds=$4
 rm -rf "$work" && mkdir -p "$work/corpus"
 cp -r "$corpus"/. "$work/corpus/"
 cd "$work"
-exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=20 -max_len=65536 \
+exec "$fuzzer" -max_total_time="$seconds" -rss_limit_mb=4096 -timeout=60 -max_len=65536 \
   -print_final_stats=1 corpus

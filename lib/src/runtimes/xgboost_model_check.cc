@@ -475,7 +475,16 @@ StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
   // Enough for XGBoost and the model several times over, and no more.
   const rlim_t mem = static_cast<rlim_t>(16 * bytes.size() + (uint64_t{1} << 30));
   char* const argv[] = {const_cast<char*>(converter.c_str()), nullptr};
-  char* const envp[] = {const_cast<char*>("OMP_NUM_THREADS=1"), nullptr};
+  // Instrumented builds cannot cap the address space (see kLimitAddressSpace): their allocator
+  // caps each allocation instead, and fails it rather than aborting.
+  const std::string sanitizer_caps = fmt::format(
+      "max_allocation_size_mb={}:allocator_may_return_null=1:detect_leaks=0", mem >> 20);
+  const std::string asan = "ASAN_OPTIONS=" + sanitizer_caps;
+  const std::string tsan = "TSAN_OPTIONS=" + sanitizer_caps;
+  char* const envp[] = {const_cast<char*>("OMP_NUM_THREADS=1"), const_cast<char*>(asan.c_str()),
+                        const_cast<char*>(tsan.c_str()), nullptr};
+  // CPU time: generous for any real model (10 s, and 1 s more per 8 MiB).
+  const rlim_t cpu_seconds = 10 + static_cast<rlim_t>(bytes.size() >> 23);
   pid_t pid = ::fork();
   if (pid < 0) {
     ::close(in);
@@ -484,7 +493,7 @@ StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
     return Status::Internal("fork failed");
   }
   if (pid == 0) {  // only async-signal-safe calls until exec
-    struct rlimit as{mem, mem}, cpu{20, 20}, core{0, 0};
+    struct rlimit as{mem, mem}, cpu{cpu_seconds, cpu_seconds}, core{0, 0};
     if (kLimitAddressSpace) ::setrlimit(RLIMIT_AS, &as);
     ::setrlimit(RLIMIT_CPU, &cpu);
     ::setrlimit(RLIMIT_CORE, &core);
