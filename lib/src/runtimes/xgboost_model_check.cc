@@ -242,7 +242,7 @@ Status CheckTree(const Value& tree, size_t index, int64_t num_feature) {
   const Value* parents = IntArray(tree, "parents", nodes);
   const Value* split = IntArray(tree, "split_indices", nodes);
   if (!left || !right || !parents || !split) return bad("child, parent or split arrays do not match num_nodes");
-  for (const char* key : {"split_conditions", "default_left", "base_weights"}) {
+  for (const char* key : {"split_conditions", "default_left", "base_weights", "loss_changes", "sum_hessian"}) {
     const Value* v = Member(tree, key);
     if (!v || !v->IsArray() || v->Size() != nodes) return bad(fmt::format("{} does not match num_nodes", key));
   }
@@ -524,10 +524,10 @@ StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
   int status = 0;
   while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
-  if (too_big) return Invalid("the legacy binary model converts to an implausibly large model");
+  if (too_big) return Invalid("the model converts to an implausibly large JSON model");
   if (WIFSIGNALED(status)) {
     int sig = WTERMSIG(status);
-    return Invalid(fmt::format("XGBoost's legacy binary reader {} on it (signal {})",
+    return Invalid(fmt::format("XGBoost's reader {} on it (signal {})",
                                sig == SIGXCPU || sig == SIGKILL ? "ran out of time" : "crashed", sig));
   }
   if (!WIFEXITED(status) || WEXITSTATUS(status) == 127) {
@@ -537,7 +537,7 @@ StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
     std::string why = !result.empty() && result[0] == 'E' ? result.substr(1) : "no model came out";
     if (size_t nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
     if (size_t at = why.find(": "); at != std::string::npos && why.find('/') < at) why.erase(0, at + 2);
-    return Invalid(fmt::format("not a readable legacy binary model: {}", why.substr(0, 300)));
+    return Invalid(fmt::format("XGBoost cannot read it: {}", why.substr(0, 300)));
   }
   return result.substr(1);
 }
@@ -546,12 +546,17 @@ StatusOr<void*> LoadCheckedBooster(std::string bytes) {
   XGBoostFormat format;
   StatusOr<std::string> prepared = PrepareXGBoostModel(std::move(bytes), &format);
   if (!prepared.ok()) return prepared.status();
-  if (format == XGBoostFormat::kLegacyBinary) {
+  // XGBoost's own readers trust the tree arrays even while loading (an array shorter than
+  // num_nodes crashes RegTree::LoadModel), so the structure is checked before this process's
+  // booster reads anything: JSON directly; UBJSON and legacy binary after a separate process has
+  // turned them into JSON.
+  if (format != XGBoostFormat::kJson) {
     StatusOr<std::string> json = ConvertLegacyModelIsolated(*prepared);
     if (!json.ok()) return json.status();
     prepared = PrepareXGBoostModel(std::move(*json), &format);
     if (!prepared.ok()) return prepared.status();
   }
+  if (Status s = CheckXGBoostModelJson(*prepared); !s.ok()) return s;
   BoosterHandle booster = nullptr;
   if (XGBoosterCreate(nullptr, 0, &booster) != 0) {
     return Status::Internal(fmt::format("cannot create a booster: {}", XGBoostError()));

@@ -32,14 +32,15 @@ StatusOr<std::string> PrepareXGBoostModel(std::string bytes, XGBoostFormat* form
 // categorical splits within their category lists. For gblinear, the weight count.
 Status CheckXGBoostModelJson(std::string_view json);
 
-// The whole safe load: prepares the bytes, has XGBoost read them (a legacy binary model is first
-// converted to JSON by XGBoost in a child process with bounded memory and CPU time, since that
-// reader trusts every length in the file), checks the result, and returns the booster
+// The whole safe load: prepares the bytes; checks a JSON model's structure before XGBoost reads
+// it (its loader trusts the tree arrays); has a UBJSON or legacy binary model converted to JSON
+// by XGBoost in a child process with bounded memory and CPU time, then checks that JSON; loads the
+// checked JSON, checks the loaded model once more as XGBoost exports it, and returns the booster
 // (a BoosterHandle the caller frees with XGBoosterFree). Errors are InvalidArgument.
 StatusOr<void*> LoadCheckedBooster(std::string bytes);
 
-// Converts legacy binary model bytes to XGBoost's JSON in a child process; a crash or a memory
-// blow-up there is an error here.
+// Converts UBJSON or legacy binary model bytes to XGBoost's JSON in a child process
+// (modelrepo-xgboost-convert); a crash or a memory blow-up there is an error here.
 StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes);
 
 }  // namespace modelrepo::internal
