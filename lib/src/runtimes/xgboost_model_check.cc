@@ -1,5 +1,7 @@
 #include "runtimes/xgboost_model_check.h"
 
+#include "runtimes/errors.h"
+
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
@@ -405,13 +407,7 @@ Status CheckXGBoostModelJson(std::string_view json) {
 
 namespace {
 
-std::string XGBoostError() {
-  std::string m = XGBGetLastError();
-  if (size_t nl = m.find('\n'); nl != std::string::npos) m.resize(nl);
-  // Drop "[hh:mm:ss] /build/path/file.cc:123: " so no host path leaves the library.
-  if (size_t at = m.find(": "); at != std::string::npos && m.find('/') < at) m.erase(0, at + 2);
-  return m.substr(0, 300);
-}
+std::string XGBoostError() { return CleanLibraryMessage(XGBGetLastError(), "", ""); }
 
 // Sanitizer builds (whose converter is instrumented too) reserve terabytes of address space,
 // so only other builds cap it.
@@ -535,9 +531,7 @@ StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
   }
   if (result.empty() || result[0] != 'J' || WEXITSTATUS(status) != 0) {
     std::string why = !result.empty() && result[0] == 'E' ? result.substr(1) : "no model came out";
-    if (size_t nl = why.find('\n'); nl != std::string::npos) why.resize(nl);
-    if (size_t at = why.find(": "); at != std::string::npos && why.find('/') < at) why.erase(0, at + 2);
-    return Invalid(fmt::format("XGBoost cannot read it: {}", why.substr(0, 300)));
+    return Invalid(fmt::format("XGBoost cannot read it: {}", CleanLibraryMessage(why, "", "")));
   }
   return result.substr(1);
 }
