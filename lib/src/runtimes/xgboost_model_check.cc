@@ -280,7 +280,8 @@ Status CheckTree(const Value& tree, size_t index, int64_t num_feature) {
         const Value& size = (*sizes)[j];
         if (!node.IsInt64() || !seg.IsInt64() || !size.IsInt64() || node.GetInt64() < 0 ||
             node.GetInt64() >= n || !categorical[node.GetInt64()] || seg.GetInt64() < 0 ||
-            size.GetInt64() < 0 || seg.GetInt64() + size.GetInt64() > static_cast<int64_t>(cats->Size())) {
+            size.GetInt64() < 0 || seg.GetInt64() > static_cast<int64_t>(cats->Size()) ||
+            size.GetInt64() > static_cast<int64_t>(cats->Size()) - seg.GetInt64()) {
           return bad("categorical split tables are inconsistent");
         }
         ++with_categories;
@@ -325,7 +326,9 @@ Status CheckTree(const Value& tree, size_t index, int64_t num_feature) {
   }
   int64_t deleted = 0;
   if (param) IntField(*param, "num_deleted", &deleted);
-  if (static_cast<int64_t>(reached) + deleted != n) return bad("nodes not reachable from the root");
+  if (deleted < 0 || deleted > n || static_cast<int64_t>(reached) != n - deleted) {
+    return bad("nodes not reachable from the root");
+  }
   return Status::Ok();
 }
 
@@ -365,6 +368,10 @@ Status CheckXGBoostModelJson(std::string_view json) {
   }
   IntField(*mparam, "num_class", &num_class);
   IntField(*mparam, "num_target", &num_target);
+  constexpr int64_t kMaxCount = std::numeric_limits<int32_t>::max();
+  if (num_class < 0 || num_class > kMaxCount || num_target < 0 || num_target > kMaxCount) {
+    return Invalid("learner_model_param has an invalid num_class or num_target");
+  }
   const Value* booster = Member(*learner, "gradient_booster");
   const Value* name = booster ? Member(*booster, "name") : nullptr;
   if (!name || !name->IsString()) return Invalid("no gradient_booster.name");
