@@ -167,9 +167,13 @@ class CppRestEngine final : public HttpEngine {
     if (body.size() > options_.max_body) return ReplyError(request, 413, TooLarge());
     std::string method = request.method();
     std::string target = request.relative_uri().to_string();
+    std::string authorization;
+    if (auto it = request.headers().find("Authorization"); it != request.headers().end()) {
+      authorization = it->second;
+    }
     HttpRequest in{method, target,
                    std::string_view(reinterpret_cast<const char*>(body.data()), body.size()),
-                   request.remote_address()};
+                   request.remote_address(), authorization};
     HttpResponse out;
     router_.Handle(in, &out);
     http_response response = MakeResponse(out, method == web::http::methods::HEAD);

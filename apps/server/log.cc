@@ -24,6 +24,23 @@ std::string_view LevelName(LogLevel level) {
 
 }  // namespace
 
+void AppendEscapedForLog(std::string_view text, fmt::memory_buffer* out) {
+  for (char ch : text) {
+    auto c = static_cast<unsigned char>(ch);
+    if (c < 0x20 || c == 0x7F) {
+      fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
+    } else {
+      out->push_back(ch);
+    }
+  }
+}
+
+std::string EscapeForLog(std::string_view text) {
+  fmt::memory_buffer out;
+  AppendEscapedForLog(text, &out);
+  return fmt::to_string(out);
+}
+
 void SetLogLevel(LogLevel level) { g_level.store(static_cast<int>(level)); }
 
 bool LogEnabled(LogLevel level) { return static_cast<int>(level) >= g_level.load(std::memory_order_relaxed); }
@@ -37,9 +54,11 @@ void LogLine(LogLevel level, std::string_view message) {
     std::tm tm{};
     gmtime_r(&seconds, &tm);
     fmt::memory_buffer line;
-    fmt::format_to(std::back_inserter(line), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {} {}\n",
+    fmt::format_to(std::back_inserter(line), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z {} ",
                    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                   ms, LevelName(level), message);
+                   ms, LevelName(level));
+    AppendEscapedForLog(message, &line);
+    line.push_back('\n');
     std::fwrite(line.data(), 1, line.size(), stderr);
   } catch (...) {
     // Logging never takes the server down.

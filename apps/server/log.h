@@ -2,7 +2,10 @@
 #ifndef MODELREPO_SERVER_LOG_H_
 #define MODELREPO_SERVER_LOG_H_
 
+#include <string>
 #include <string_view>
+
+#include <fmt/format.h>
 
 #include "modelrepo/repository.h"
 
@@ -12,8 +15,13 @@ namespace modelrepo::server {
 void SetLogLevel(LogLevel level);
 bool LogEnabled(LogLevel level);
 
-// Thread-safe; never throws.
+// Thread-safe; never throws. The message is escaped as EscapeForLog does.
 void LogLine(LogLevel level, std::string_view message);
+
+// Control bytes (newline, carriage return, escape, ...) become \xNN, so text taken from a request
+// or a model folder cannot forge or hide log lines; other bytes pass unchanged.
+std::string EscapeForLog(std::string_view text);
+void AppendEscapedForLog(std::string_view text, fmt::memory_buffer* out);
 
 }  // namespace modelrepo::server
 

@@ -95,7 +95,18 @@ int Run(int argc, char** argv) {
   router_options.strict_readiness = options.strict_readiness;
   router_options.access_log = options.debug;
   router_options.logger = LogLine;
+  router_options.model_control = options.model_control_mode != "none";
+  router_options.repository_api_token = options.repository_api_token;
+  router_options.management_requires_token = !IsLoopbackHost(options.host);
   Router router(**repository, router_options);
+  if (!router_options.model_control) {
+    LogLine(LogLevel::kInfo, "model control mode none: load and unload are disabled");
+  } else if (!options.repository_api_token.empty()) {
+    LogLine(LogLevel::kInfo, "load and unload require the repository API token");
+  } else if (router_options.management_requires_token) {
+    LogLine(LogLevel::kWarning, fmt::format("listening on {}, which is not a loopback address, without a repository "
+                                            "API token: load and unload are refused", options.host));
+  }
 
   EngineOptions engine_options;
   engine_options.host = options.host;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cstdlib>
 #include <filesystem>
 #include <optional>
 #include <fstream>
@@ -66,6 +67,33 @@ bool ParseSeconds(std::string_view text, double* out) {
   return true;
 }
 
+// A token is sent in an HTTP header: visible ASCII only, and long enough to resist guessing.
+Status CheckToken(std::string_view token, std::string_view source) {
+  constexpr size_t kMinLength = 16, kMaxLength = 4096;
+  if (token.size() < kMinLength || token.size() > kMaxLength) {
+    return Status::InvalidArgument(fmt::format("the repository API token from {} must be {} to {} characters long",
+                                               source, kMinLength, kMaxLength));
+  }
+  for (unsigned char c : token) {
+    if (c <= 0x20 || c >= 0x7F) {
+      return Status::InvalidArgument(fmt::format(
+          "the repository API token from {} may hold only visible ASCII characters", source));
+    }
+  }
+  return Status::Ok();
+}
+
+StatusOr<std::string> ReadTokenFile(const std::string& path) {
+  std::ifstream file(path, std::ios::binary);
+  if (!file) return Status::InvalidArgument(fmt::format("cannot read the token file '{}'", path));
+  std::string token(4097, '\0');
+  file.read(token.data(), static_cast<std::streamsize>(token.size()));
+  token.resize(static_cast<size_t>(file.gcount()));
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r')) token.pop_back();
+  if (Status s = CheckToken(token, fmt::format("'{}'", path)); !s.ok()) return s;
+  return token;
+}
+
 Status BadValue(std::string_view flag, std::string_view value, std::string_view expected) {
   return Status::InvalidArgument(fmt::format("invalid value '{}' for {}: expected {}", value, flag, expected));
 }
@@ -91,11 +119,18 @@ Options:
   --http-max-body SIZE             largest request body, e.g. 64MiB (default 64MiB)
   --shutdown-timeout SECONDS       how long requests in flight may take to finish on
                                    SIGTERM/SIGINT (default 30)
+  --model-control-mode explicit|none
+                                   explicit: load and unload are served (default); none:
+                                   they answer 403 (the index stays readable)
+  --repository-api-token TOKEN     load and unload require "Authorization: Bearer TOKEN";
+                                   required for them when --host is not a loopback address
+  --repository-api-token-file PATH the token, read from a file (trailing newline removed)
   --help                           this text
   --version                        the version
 
 <repository-folder>/settings.json may set host, http_port, load_models_at_startup, debug,
-server_name and server_version; flags take precedence.
+server_name and server_version; flags take precedence. The environment variable
+MODELREPO_REPOSITORY_API_TOKEN sets the token when no flag does.
 )";
 }
 
@@ -103,6 +138,7 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
   CommandLine cl;
   ServerOptions& o = cl.options;
   std::vector<std::string> positional;
+  bool token_set = false;
   for (size_t i = 0; i < args.size(); ++i) {
     const std::string& arg = args[i];
     if (arg.size() < 2 || arg[0] != '-') {
@@ -143,7 +179,8 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
     } else {
       static const char* const kValueFlags[] = {"--host", "--http-port", "--http-engine", "--threads",
                                                 "--load-models-at-startup", "--http-max-body",
-                                                "--shutdown-timeout"};
+                                                "--shutdown-timeout", "--model-control-mode",
+                                                "--repository-api-token", "--repository-api-token-file"};
       if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
         return Status::InvalidArgument(fmt::format("unknown option {}", flag));
       }
@@ -171,6 +208,18 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
         if (!ParseSize(*v, &o.http_max_body)) return BadValue(flag, *v, "a size such as 1048576 or 64MiB");
       } else if (flag == "--shutdown-timeout") {
         if (!ParseSeconds(*v, &o.shutdown_timeout_seconds)) return BadValue(flag, *v, "seconds, such as 30");
+      } else if (flag == "--model-control-mode") {
+        if (*v != "explicit" && *v != "none") return BadValue(flag, *v, "explicit or none");
+        o.model_control_mode = *v;
+      } else if (flag == "--repository-api-token") {
+        if (Status s = CheckToken(*v, flag); !s.ok()) return s;
+        o.repository_api_token = *v;
+        token_set = true;
+      } else if (flag == "--repository-api-token-file") {
+        StatusOr<std::string> token = ReadTokenFile(*v);
+        if (!token.ok()) return token.status();
+        o.repository_api_token = *token;
+        token_set = true;
       }
     }
   }
@@ -181,6 +230,12 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
   if (positional.size() < 2) return Status::InvalidArgument("missing repository folder: modelrepo-server start <repository-folder>");
   if (positional.size() > 2) return Status::InvalidArgument(fmt::format("unexpected argument '{}'", positional[2]));
   o.repository = positional[1];
+  if (!token_set) {
+    if (const char* env = std::getenv("MODELREPO_REPOSITORY_API_TOKEN"); env && *env) {
+      if (Status s = CheckToken(env, "MODELREPO_REPOSITORY_API_TOKEN"); !s.ok()) return s;
+      o.repository_api_token = env;
+    }
+  }
   if (o.threads == 0) o.threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   return cl;
 }
@@ -233,6 +288,24 @@ Status ApplySettings(std::string_view json, const std::vector<std::string>& set_
   if (Status s = get_string("server_version", &o->server_version); !s.ok()) return s;
   if (o->host.empty()) return bad("host", "a host name or address");
   return Status::Ok();
+}
+
+bool IsLoopbackHost(std::string_view host) {
+  if (host == "localhost" || host == "::1" || host == "[::1]") return true;
+  // 127.0.0.0/8 in dotted-quad form.
+  if (host.substr(0, 4) != "127.") return false;
+  int parts = 0;
+  size_t pos = 0;
+  while (pos <= host.size()) {
+    size_t dot = host.find('.', pos);
+    std::string_view part = host.substr(pos, dot == std::string_view::npos ? std::string_view::npos : dot - pos);
+    long long v = 0;
+    if (part.empty() || part.size() > 3 || !ParseInt(part, 0, 255, &v)) return false;
+    ++parts;
+    if (dot == std::string_view::npos) break;
+    pos = dot + 1;
+  }
+  return parts == 4;
 }
 
 Status ApplySettingsFile(const std::vector<std::string>& set_by_flags, ServerOptions* options) {

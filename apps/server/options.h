@@ -21,6 +21,12 @@ struct ServerOptions {
   bool debug = false;
   uint64_t http_max_body = uint64_t{64} << 20;
   double shutdown_timeout_seconds = 30;
+  // Management (load/unload) access. "explicit": load and unload are served; "none": they answer
+  // 403 and the index stays readable (Triton's --model-control-mode).
+  std::string model_control_mode = "explicit";
+  // When set, load and unload require "Authorization: Bearer <token>". From
+  // --repository-api-token, --repository-api-token-file or MODELREPO_REPOSITORY_API_TOKEN.
+  std::string repository_api_token;
   std::string server_name = "modelrepo-server";
   std::string server_version;  // empty: libmodelrepo's version
 };
@@ -43,6 +49,9 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args);
 // keep the flag's value.
 Status ApplySettings(std::string_view json, const std::vector<std::string>& set_by_flags,
                      ServerOptions* options);
+
+// Whether `host` names only this machine (127.0.0.0/8, ::1, localhost).
+bool IsLoopbackHost(std::string_view host);
 
 // Reads <repository>/settings.json when it exists.
 Status ApplySettingsFile(const std::vector<std::string>& set_by_flags, ServerOptions* options);

@@ -1,5 +1,6 @@
 #include "router.h"
 
+#include <cctype>
 #include <chrono>
 #include <exception>
 #include <utility>
@@ -104,6 +105,17 @@ std::string LoggableTarget(std::string_view target) {
 }
 
 }  // namespace
+
+bool ConstantTimeEquals(std::string_view expected, std::string_view presented) {
+  // Every byte of `expected` is visited whatever `presented` holds; differences are OR-ed, never
+  // branched on.
+  volatile unsigned char diff = expected.size() == presented.size() ? 0 : 1;
+  for (size_t i = 0; i < expected.size(); ++i) {
+    unsigned char p = i < presented.size() ? static_cast<unsigned char>(presented[i]) : 0;
+    diff = diff | static_cast<unsigned char>(static_cast<unsigned char>(expected[i]) ^ p);
+  }
+  return diff == 0;
+}
 
 bool SplitPath(std::string_view path, std::vector<std::string>* segments) {
   segments->clear();
@@ -214,6 +226,9 @@ void Router::Route(const HttpRequest& request, HttpResponse* response) {
     response->allow = std::string(allow);
     return;
   }
+  if (match.route == RouteId::kLoad || match.route == RouteId::kUnload) {
+    if (Status s = CheckManagementAccess(request); !s.ok()) return Error(s, response);
+  }
   static const std::string kNoVersion;
   const std::string& model = match.model ? *match.model : kNoVersion;
   const std::string& version = match.version ? *match.version : kNoVersion;
@@ -239,6 +254,35 @@ void Router::Route(const HttpRequest& request, HttpResponse* response) {
     case RouteId::kUnload: return Unload(model, request.body, response);
     case RouteId::kNone: break;
   }
+}
+
+Status Router::CheckManagementAccess(const HttpRequest& request) const {
+  if (!options_.model_control) {
+    return Status::PermissionDenied("model control is disabled on this server (--model-control-mode none)");
+  }
+  if (options_.repository_api_token.empty()) {
+    if (!options_.management_requires_token) return Status::Ok();
+    return Status::PermissionDenied(
+        "load and unload are refused: the server listens on a non-loopback address and has no "
+        "repository API token (--repository-api-token)");
+  }
+  // "Bearer <token>"; the scheme is case-insensitive (RFC 9110), spaces around the token ignored.
+  std::string_view auth = request.authorization;
+  constexpr std::string_view kScheme = "bearer ";
+  bool bearer = auth.size() > kScheme.size();
+  for (size_t i = 0; bearer && i < kScheme.size(); ++i) {
+    bearer = static_cast<char>(std::tolower(static_cast<unsigned char>(auth[i]))) == kScheme[i];
+  }
+  if (!bearer) {
+    return Status::PermissionDenied("load and unload need the repository API token: Authorization: Bearer <token>");
+  }
+  std::string_view presented = auth.substr(kScheme.size());
+  while (!presented.empty() && presented.front() == ' ') presented.remove_prefix(1);
+  while (!presented.empty() && presented.back() == ' ') presented.remove_suffix(1);
+  if (!ConstantTimeEquals(options_.repository_api_token, presented)) {
+    return Status::PermissionDenied("the repository API token is not valid");
+  }
+  return Status::Ok();
 }
 
 void Router::ServerReady(HttpResponse* response) {

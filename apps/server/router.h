@@ -22,6 +22,7 @@ struct HttpRequest {
   std::string_view target;  // origin-form request target: path, then optionally ?query
   std::string_view body;
   std::string_view remote;  // peer address, for the access log; may be empty
+  std::string_view authorization = {};  // the Authorization header's value; empty when absent
 };
 
 struct HttpResponse {
@@ -51,6 +52,13 @@ struct RouterOptions {
   bool access_log = false;
   // Where the router reports server errors (5xx) and, with access_log, each request.
   Logger logger;
+
+  // Management (load and unload). Off: both answer 403 (--model-control-mode none).
+  bool model_control = true;
+  // Non-empty: load and unload require "Authorization: Bearer <token>", else 403.
+  std::string repository_api_token;
+  // With no token set, refuse load and unload anyway (403): the server listens beyond loopback.
+  bool management_requires_token = false;
 };
 
 class Router {
@@ -80,6 +88,9 @@ class Router {
   void Load(const std::string& model, std::string_view body, HttpResponse* response);
   void Unload(const std::string& model, std::string_view body, HttpResponse* response);
 
+  // Ok when the request may load or unload models; PermissionDenied saying why not.
+  Status CheckManagementAccess(const HttpRequest& request) const;
+
   void Error(const Status& status, HttpResponse* response);
   void Log(LogLevel level, std::string_view message) const;
 
@@ -90,6 +101,10 @@ class Router {
   std::mutex failed_mutex_;
   std::set<std::string, std::less<>> failed_models_;  // guarded by failed_mutex_
 };
+
+// Compares a presented secret with the expected one in time that depends only on the expected
+// one's length, so response timing reveals nothing about how much of a guess was right.
+bool ConstantTimeEquals(std::string_view expected, std::string_view presented);
 
 // Splits `path` ("/v2/models/a%20b/infer") into percent-decoded segments. Returns false when
 // an escape is malformed.

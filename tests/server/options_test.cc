@@ -1,6 +1,9 @@
 // modelrepo-server's flags and settings.json.
 #include <catch2/catch.hpp>
 
+#include <cstdio>
+#include <cstdlib>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -117,4 +120,48 @@ TEST_CASE("settings.json: read, unknown keys ignored, flags win", "[options]") {
   CHECK_THAT(ApplySettings(R"({"http_port":70000})", {}, &bad).message(), Catch::Contains("'http_port'"));
   CHECK_THAT(ApplySettings(R"({"debug":3})", {}, &bad).message(), Catch::Contains("'debug' must be true or false"));
   CHECK_THAT(ApplySettings(R"({"host":1})", {}, &bad).message(), Catch::Contains("'host' must be a string"));
+}
+
+TEST_CASE("options: model control mode and the repository API token", "[options]") {
+  unsetenv("MODELREPO_REPOSITORY_API_TOKEN");
+  CHECK(Parse({"start", "m"}).options.model_control_mode == "explicit");
+  CHECK(Parse({"start", "m"}).options.repository_api_token.empty());
+  CHECK(Parse({"start", "m", "--model-control-mode", "none"}).options.model_control_mode == "none");
+  CHECK_THAT(ParseError({"start", "m", "--model-control-mode", "poll"}), Catch::Contains("explicit or none"));
+
+  const std::string token = "0123456789abcdef-token";
+  CHECK(Parse({"start", "m", "--repository-api-token", token}).options.repository_api_token == token);
+  CHECK_THAT(ParseError({"start", "m", "--repository-api-token", "short"}), Catch::Contains("16 to 4096 characters"));
+  CHECK_THAT(ParseError({"start", "m", "--repository-api-token", "0123456789abcdef ghi"}),
+             Catch::Contains("visible ASCII"));
+
+  // From a file, as a Kubernetes secret is mounted; the trailing newline is not part of it.
+  std::string path = std::string(std::getenv("TMPDIR") ? std::getenv("TMPDIR") : "/tmp") + "/modelrepo-token-test";
+  {
+    std::ofstream file(path);
+    file << token << "\n";
+  }
+  CHECK(Parse({"start", "m", "--repository-api-token-file", path}).options.repository_api_token == token);
+  std::remove(path.c_str());
+  CHECK_THAT(ParseError({"start", "m", "--repository-api-token-file", path}), Catch::Contains("cannot read the token file"));
+
+  // From the environment when no flag sets it; a flag wins.
+  setenv("MODELREPO_REPOSITORY_API_TOKEN", "from-the-environment-0001", 1);
+  CHECK(Parse({"start", "m"}).options.repository_api_token == "from-the-environment-0001");
+  CHECK(Parse({"start", "m", "--repository-api-token", token}).options.repository_api_token == token);
+  setenv("MODELREPO_REPOSITORY_API_TOKEN", "short", 1);
+  CHECK_THAT(ParseError({"start", "m"}), Catch::Contains("MODELREPO_REPOSITORY_API_TOKEN"));
+  unsetenv("MODELREPO_REPOSITORY_API_TOKEN");
+}
+
+TEST_CASE("options: loopback hosts", "[options]") {
+  for (const char* host : {"127.0.0.1", "127.1.2.3", "localhost", "::1", "[::1]"}) {
+    INFO(host);
+    CHECK(modelrepo::server::IsLoopbackHost(host));
+  }
+  for (const char* host : {"0.0.0.0", "::", "10.0.0.1", "127.0.0", "127.0.0.1.5", "127.0.0.256", "127.a.0.1",
+                           "128.0.0.1", "example.com", "localhost.example.com", ""}) {
+    INFO(host);
+    CHECK_FALSE(modelrepo::server::IsLoopbackHost(host));
+  }
 }

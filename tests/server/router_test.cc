@@ -40,6 +40,11 @@ struct Fixture {
     router.Handle(HttpRequest{method, target, body, "127.0.0.1:1"}, &response);
     return response;
   }
+  HttpResponse CallWithAuthorization(std::string_view target, std::string_view authorization) {
+    HttpResponse response;
+    router.Handle(HttpRequest{"POST", target, {}, "127.0.0.1:1", authorization}, &response);
+    return response;
+  }
   HttpResponse Get(std::string_view target) { return Call("GET", target); }
   HttpResponse Post(std::string_view target, std::string_view body = {}) { return Call("POST", target, body); }
 };
@@ -323,6 +328,71 @@ TEST_CASE("router: load and unload", "[router]") {
              "parameter 'file:1/model.bst' is not supported: models are loaded only from the repository folder");
   CHECK(f.Post("/v2/repository/models/alpha/load", "{").status == 400);
   CheckEmptyOk(f.Post("/v2/repository/models/alpha/unload", R"({"parameters":{"unload_dependents":false}})"));
+}
+
+TEST_CASE("router: model control mode none refuses load and unload, index stays readable", "[router]") {
+  RouterOptions options;
+  options.model_control = false;
+  Fixture f(options);
+  const std::string refused = "model control is disabled on this server (--model-control-mode none)";
+  CheckError(f.Post("/v2/repository/models/alpha/unload"), 403, refused);
+  CheckError(f.Post("/v2/repository/models/alpha/load"), 403, refused);
+  CheckError(f.Post("/v2/repository/models/nope/load"), 403, refused);  // no hint of what exists
+  CHECK(f.Post("/v2/repository/index").status == 200);
+  CHECK(f.Post("/v2/models/alpha/infer", kInferBody).status == 200);  // alpha was never unloaded
+  CHECK(f.Get("/v2/repository/models/alpha/load").status == 405);
+}
+
+TEST_CASE("router: the repository API token guards load and unload", "[router]") {
+  RouterOptions options;
+  options.repository_api_token = "s3cret-token-0123456789";
+  Fixture f(options);
+  const std::string missing = "load and unload need the repository API token: Authorization: Bearer <token>";
+  const std::string wrong = "the repository API token is not valid";
+  CheckError(f.Post("/v2/repository/models/alpha/unload"), 403, missing);
+  CheckError(f.Post("/v2/repository/models/nope/unload"), 403, missing);  // checked before the name
+  CheckError(f.CallWithAuthorization("/v2/repository/models/alpha/unload", "Basic czNjcmV0"), 403, missing);
+  CheckError(f.CallWithAuthorization("/v2/repository/models/alpha/unload", "Bearer"), 403, missing);
+  CheckError(f.CallWithAuthorization("/v2/repository/models/alpha/unload", "Bearer "), 403, missing);
+  for (const char* guess : {"Bearer s3cret-token-012345678", "Bearer s3cret-token-01234567890",
+                            "Bearer S3CRET-TOKEN-0123456789", "Bearer  ", "Bearer x"}) {
+    INFO(guess);
+    CheckError(f.CallWithAuthorization("/v2/repository/models/alpha/unload", guess), 403, wrong);
+  }
+  CheckError(f.CallWithAuthorization("/v2/repository/models/alpha/unload",
+                                     std::string_view("Bearer s3cret-token-0123456789\0", 31)),
+             403, wrong);
+  CHECK(f.Post("/v2/models/alpha/infer", kInferBody).status == 200);  // nothing was unloaded
+  CheckEmptyOk(f.CallWithAuthorization("/v2/repository/models/alpha/unload", "Bearer s3cret-token-0123456789"));
+  CheckEmptyOk(f.CallWithAuthorization("/v2/repository/models/alpha/load", "bearer  s3cret-token-0123456789 "));
+  CheckError(f.CallWithAuthorization("/v2/repository/models/nope/load", "Bearer s3cret-token-0123456789"), 404,
+             "Model nope not found");
+  // Reading needs no token.
+  CHECK(f.Post("/v2/repository/index").status == 200);
+  CHECK(f.Get("/v2/models/alpha").status == 200);
+}
+
+TEST_CASE("router: beyond loopback without a token, load and unload are refused", "[router]") {
+  RouterOptions options;
+  options.management_requires_token = true;
+  Fixture f(options);
+  const std::string refused =
+      "load and unload are refused: the server listens on a non-loopback address and has no "
+      "repository API token (--repository-api-token)";
+  CheckError(f.Post("/v2/repository/models/alpha/unload"), 403, refused);
+  CheckError(f.CallWithAuthorization("/v2/repository/models/alpha/load", "Bearer anything-at-all-here"), 403, refused);
+  CHECK(f.Post("/v2/repository/index").status == 200);
+}
+
+TEST_CASE("router: constant-time token comparison", "[router]") {
+  using modelrepo::server::ConstantTimeEquals;
+  CHECK(ConstantTimeEquals("abc", "abc"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abd"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "ab"));
+  CHECK_FALSE(ConstantTimeEquals("abc", "abcd"));
+  CHECK_FALSE(ConstantTimeEquals("abc", ""));
+  CHECK_FALSE(ConstantTimeEquals("abc", std::string_view("abc\0", 4)));
+  CHECK(ConstantTimeEquals("", ""));
 }
 
 TEST_CASE("router: access log, one line per request", "[router]") {
