@@ -68,6 +68,17 @@ TEST_CASE("trees whose indices are out of range are refused, not crashed on") {
       {"parent mismatch", Replace(model, "\"parents\":[2147483647,0,0,1,1,2,2", "\"parents\":[2147483647,0,0,1,1,2,1"), "parent does not match"},
       {"num_nodes lies", Replace(model, "\"num_nodes\":\"7\"", "\"num_nodes\":\"9\""), ""},
       {"tree_info names a missing class", Replace(model, "\"tree_info\":[0,0]", "\"tree_info\":[0,5]"), ""},
+      {"duplicate tree id", Replace(model, "\"id\":1", "\"id\":0"), "id must equal its position"},
+      {"tree id out of range", Replace(model, "\"id\":1", "\"id\":7"), "id must equal its position"},
+      {"num_trees lies", Replace(model, "\"num_trees\":\"2\"", "\"num_trees\":\"3\""), "num_trees does not match"},
+      {"num_parallel_tree zero", Replace(model, "\"num_parallel_tree\":\"1\"", "\"num_parallel_tree\":\"0\""),
+       "num_parallel_tree is invalid"},
+      {"num_class overflows", Replace(model, "\"num_class\":\"0\"", "\"num_class\":\"9223372036854775807\""),
+       "invalid num_class or num_target"},
+      {"num_target negative", Replace(model, "\"num_target\":\"1\"", "\"num_target\":\"-1\""),
+       "invalid num_class or num_target"},
+      {"num_deleted overflows", Replace(model, "\"num_deleted\":\"0\"", "\"num_deleted\":\"9223372036854775807\""),
+       "not reachable from the root"},
   };
   for (const auto& c : cases) {
     INFO(c.what);

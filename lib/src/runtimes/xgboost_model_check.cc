@@ -231,6 +231,12 @@ const Value* IntArray(const Value& tree, const char* key, size_t n) {
 
 Status CheckTree(const Value& tree, size_t index, int64_t num_feature) {
   auto bad = [&](std::string why) { return Invalid(fmt::format("tree {}: {}", index, why)); };
+  // XGBoost places each tree at the position its "id" names: a duplicate leaves a hole that
+  // prediction dereferences.
+  const Value* id = Member(tree, "id");
+  if (!id || !id->IsInt64() || id->GetInt64() != static_cast<int64_t>(index)) {
+    return bad("its id must equal its position in the tree list");
+  }
   const Value* param = Member(tree, "tree_param");
   int64_t n = 0, leaf_vector = 0;
   if (!param || !IntField(*param, "num_nodes", &n) || n < 1 || n > (int64_t{1} << 31)) {
@@ -388,11 +394,14 @@ Status CheckXGBoostModelJson(std::string_view json) {
     return Status::Ok();
   }
   const Value* model = nullptr;
+  const Value* weight_drop = nullptr;
   if (kind == "gbtree") {
     model = Member(*booster, "model");
   } else if (kind == "dart") {
     const Value* inner = Member(*booster, "gbtree");
     model = inner ? Member(*inner, "model") : nullptr;
+    weight_drop = Member(*booster, "weight_drop");
+    if (!weight_drop || !weight_drop->IsArray()) return Invalid("dart model without weight_drop");
   } else {
     return Invalid(fmt::format("unknown booster '{}'", kind.substr(0, 40)));
   }
@@ -400,6 +409,21 @@ Status CheckXGBoostModelJson(std::string_view json) {
   const Value* info = model ? Member(*model, "tree_info") : nullptr;
   if (!trees || !trees->IsArray() || !info || !info->IsArray() || info->Size() != trees->Size()) {
     return Invalid("trees and tree_info do not match");
+  }
+  // XGBoost sizes its tables by these counts and divides by num_parallel_tree.
+  const Value* tree_param = Member(*model, "gbtree_model_param");
+  int64_t num_trees = -1, parallel = 1;
+  if (!tree_param || !IntField(*tree_param, "num_trees", &num_trees) ||
+      num_trees != static_cast<int64_t>(trees->Size())) {
+    return Invalid("gbtree_model_param.num_trees does not match the trees");
+  }
+  IntField(*tree_param, "num_parallel_tree", &parallel);
+  if (parallel < 1 || parallel > kMaxCount) return Invalid("gbtree_model_param.num_parallel_tree is invalid");
+  if (weight_drop) {
+    if (weight_drop->Size() != trees->Size()) return Invalid("dart weight_drop does not match the trees");
+    for (const auto& w : weight_drop->GetArray()) {
+      if (!w.IsNumber()) return Invalid("dart weight_drop must hold numbers");
+    }
   }
   for (const auto& group : info->GetArray()) {
     if (!group.IsInt64() || group.GetInt64() < 0 || group.GetInt64() >= groups) {
