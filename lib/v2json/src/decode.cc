@@ -81,8 +81,71 @@ bool HasNegativeExponent(const char* s, size_t n) {
   return false;
 }
 
+// The common short decimals ("0.5", "-12.25", "3e-4") without std::from_chars: when the digits
+// fit F's significand exactly and the power of ten is exact in F too, one IEEE multiplication or
+// division rounds the exact value once, to the same result from_chars gives. Anything else
+// (more digits, larger exponents, NaN, Inf, malformed text) returns false.
+template <class F>
+bool ParseShortDecimal(const char* s, size_t n, F* out) {
+  constexpr bool kFloat = std::is_same_v<F, float>;
+  constexpr uint64_t kMaxSignificand = kFloat ? (uint64_t{1} << 24) : (uint64_t{1} << 53);
+  constexpr int kMaxPower = kFloat ? 10 : 22;
+  static constexpr F kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
+                                  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+                                  1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  const char* p = s;
+  const char* end = s + n;
+  bool negative = p != end && *p == '-';
+  if (negative) ++p;
+  uint64_t m = 0;
+  int digits = 0;  // significant digits so far (leading zeros excluded)
+  int power = 0;
+  bool any = false;
+  for (; p != end && *p >= '0' && *p <= '9'; ++p) {
+    any = true;
+    if (m == 0 && *p == '0') continue;
+    if (++digits > 17) return false;
+    m = m * 10 + static_cast<unsigned>(*p - '0');
+  }
+  if (!any) return false;
+  if (p != end && *p == '.') {
+    ++p;
+    bool frac = false;
+    for (; p != end && *p >= '0' && *p <= '9'; ++p) {
+      frac = true;
+      --power;
+      if (m == 0 && *p == '0') continue;
+      if (++digits > 17) return false;
+      m = m * 10 + static_cast<unsigned>(*p - '0');
+    }
+    if (!frac) return false;
+  }
+  if (p != end && (*p == 'e' || *p == 'E')) {
+    ++p;
+    bool minus = p != end && *p == '-';
+    if (p != end && (*p == '-' || *p == '+')) ++p;
+    int e = 0;
+    int e_digits = 0;
+    for (; p != end && *p >= '0' && *p <= '9'; ++p) {
+      if (++e_digits > 3) return false;
+      e = e * 10 + (*p - '0');
+    }
+    if (e_digits == 0) return false;
+    power += minus ? -e : e;
+  }
+  if (p != end || m > kMaxSignificand) return false;
+  F v = static_cast<F>(m);  // exact
+  if (m != 0) {
+    if (power < -kMaxPower || power > kMaxPower) return false;
+    v = power < 0 ? v / kPowers[-power] : v * kPowers[power];
+  }
+  *out = negative ? -v : v;
+  return true;
+}
+
 template <class F>
 bool ParseFloating(const char* s, size_t n, F* out) {
+  if (ParseShortDecimal(s, n, out)) return true;
   F v{};
   auto r = std::from_chars(s, s + n, v);
   if (r.ptr != s + n) return false;
@@ -131,6 +194,8 @@ class ElementSink {
   // `expected` is the shape's element count, or -1 when the shape is not known yet; elements
   // beyond it are counted but not stored. `size_hint` bounds what is reserved up front.
   void Begin(Tensor* tensor, int64_t expected, size_t size_hint) {
+    size_hint_ = size_hint;
+    error_.clear();
     tensor_ = tensor;
     expected_ = expected;
     count_ = 0;
@@ -196,6 +261,9 @@ class ElementSink {
 
   const std::string& error() const { return error_; }
 
+  // Starts the same tensor over (after a fast scan gave up half-way).
+  void Restart() { Begin(tensor_, expected_, size_hint_); }
+
  private:
   template <class T>
   bool Store(T value) {
@@ -248,8 +316,102 @@ class ElementSink {
   int64_t expected_ = -1;
   int64_t count_ = 0;
   size_t size_ = 0;
+  size_t size_hint_ = 0;
   std::string error_;
 };
+
+// A fast path for the "data" arrays of ordinary requests: scans numbers, null, true and false in
+// (possibly nested) arrays straight from the request bytes, without RapidJSON's token machinery.
+// `p` points at the opening '['; arrays may nest at most `max_nesting` deep, counting that one.
+// Each scalar goes to `emit(kind, text, length)`. Returns the position of the matching ']', or
+// nullptr when it meets anything else (strings, NaN, Inf, very long numbers, malformed JSON, a
+// refused element, the end of the input): the caller then reads the array the general way, which
+// accepts or refuses it with its usual messages. What it accepts, RapidJSON reads the same way.
+template <class Emit>
+const char* ScanData(const char* p, const char* end, int max_nesting, Emit&& emit) {
+  auto skip_blank = [&] {
+    while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+  };
+  auto digits = [&](int limit) {  // [0-9]*, at most `limit` of them (-1 when over)
+    int count = 0;
+    while (p != end && *p >= '0' && *p <= '9') {
+      ++p;
+      if (++count > limit) return -1;
+    }
+    return count;
+  };
+  auto literal = [&](std::string_view word) {
+    if (static_cast<size_t>(end - p) < word.size() || std::memcmp(p, word.data(), word.size()) != 0) {
+      return false;
+    }
+    p += word.size();
+    return true;
+  };
+  int depth = 1;
+  ++p;  // the '['
+  bool opened = true;  // just after '[': ']' may follow
+  while (true) {
+    skip_blank();
+    if (p == end) return nullptr;
+    // A value.
+    const char c = *p;
+    if (c == '[') {
+      if (++depth > max_nesting) return nullptr;
+      ++p;
+      opened = true;
+      continue;
+    }
+    if (c == ']' && opened) {
+      // Empty array.
+    } else if (c == '-' || (c >= '0' && c <= '9')) {
+      // JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, with bounded digit
+      // counts (RapidJSON refuses some very long ones as too big).
+      const char* start = p;
+      if (*p == '-') ++p;
+      if (p == end) return nullptr;
+      if (*p == '0') {
+        ++p;
+      } else if (*p >= '1' && *p <= '9') {
+        if (digits(18) < 0) return nullptr;
+      } else {
+        return nullptr;
+      }
+      if (p != end && *p == '.') {
+        ++p;
+        int n = digits(64);
+        if (n <= 0) return nullptr;
+      }
+      if (p != end && (*p == 'e' || *p == 'E')) {
+        ++p;
+        if (p != end && (*p == '+' || *p == '-')) ++p;
+        int n = digits(2);
+        if (n <= 0) return nullptr;
+      }
+      if (!emit(Kind::kNumber, start, static_cast<size_t>(p - start))) return nullptr;
+    } else if (c == 'n') {
+      if (!literal("null") || !emit(Kind::kNull, nullptr, 0)) return nullptr;
+    } else if (c == 't') {
+      if (!literal("true") || !emit(Kind::kTrue, nullptr, 0)) return nullptr;
+    } else if (c == 'f') {
+      if (!literal("false") || !emit(Kind::kFalse, nullptr, 0)) return nullptr;
+    } else {
+      return nullptr;
+    }
+    opened = false;
+    // After a value: ',' then another value, or ']' closing one or more arrays.
+    while (true) {
+      skip_blank();
+      if (p == end) return nullptr;
+      if (*p == ',') {
+        ++p;
+        break;
+      }
+      if (*p != ']') return nullptr;
+      if (--depth == 0) return p;
+      ++p;
+    }
+  }
+}
 
 // Reads the elements of one (possibly nested) "data" array into an ElementSink: the second
 // pass over data whose datatype came after it.
@@ -285,7 +447,7 @@ struct PendingTensor {
 
 class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, MessageHandler> {
  public:
-  MessageHandler(Mode mode, std::string_view body, const rapidjson::MemoryStream* stream)
+  MessageHandler(Mode mode, std::string_view body, rapidjson::MemoryStream* stream)
       : mode_(mode), body_(body), stream_(stream) {
     frames_.reserve(8);
   }
@@ -576,7 +738,27 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
       pending_.data_started = true;
       sink_.Begin(&pending_.tensor, expected, body_.size());
     }
+    FastScanData();
     return true;
+  }
+
+  // Reads the whole "data" array at the stream's position (its '[') with ScanData, into the sink
+  // or, when the datatype is not known yet, only to skip it. On success the stream is left so
+  // that the reader, which consumes the '[' after StartArray returns, next sees the closing ']'
+  // (and reports EndArray there); otherwise nothing changed and the reader goes through the array.
+  void FastScanData() {
+    const char* open = stream_->src_;
+    const char* end = stream_->end_;
+    const int max_nesting = kMaxDepth - depth_ + 1;
+    const char* close = nullptr;
+    if (pending_.data_started) {
+      close = ScanData(open, end, max_nesting,
+                       [this](Kind kind, const char* s, size_t n) { return sink_.Add(kind, s, n); });
+      if (!close) sink_.Restart();
+    } else {
+      close = ScanData(open, end, max_nesting, [](Kind, const char*, size_t) { return true; });
+    }
+    if (close) stream_->src_ = close - 1;  // >= open: the reader's Take() then lands on ']'
   }
 
   bool FinishTensor() {
@@ -591,11 +773,20 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
     if (!count.ok()) return TensorFail(count.status().message());
     if (!p.data_started) {
       sink_.Begin(&p.tensor, *count, p.data_end - p.data_begin);
-      rapidjson::MemoryStream data(body_.data() + p.data_begin, p.data_end - p.data_begin);
-      rapidjson::Reader reader;
-      DataHandler handler(&sink_);
-      if (!reader.Parse<kSaxFlags>(data, handler)) {
-        return TensorFail(sink_.error().empty() ? "malformed 'data'" : sink_.error());
+      const char* begin = body_.data() + p.data_begin;
+      const char* end = body_.data() + p.data_end;
+      // The first pass checked the nesting depth already.
+      bool fast = ScanData(begin, end, kMaxDepth + 1, [this](Kind kind, const char* s, size_t n) {
+                    return sink_.Add(kind, s, n);
+                  }) == end - 1;
+      if (!fast) {
+        sink_.Restart();
+        rapidjson::MemoryStream data(begin, p.data_end - p.data_begin);
+        rapidjson::Reader reader;
+        DataHandler handler(&sink_);
+        if (!reader.Parse<kSaxFlags>(data, handler)) {
+          return TensorFail(sink_.error().empty() ? "malformed 'data'" : sink_.error());
+        }
       }
     }
     int64_t read = sink_.Finish();
@@ -610,7 +801,7 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
 
   Mode mode_;
   std::string_view body_;
-  const rapidjson::MemoryStream* stream_;
+  rapidjson::MemoryStream* stream_;
   std::vector<Frame> frames_;
   Slot slot_ = Slot::kNone;
   int depth_ = 0;
