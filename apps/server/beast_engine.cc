@@ -1,7 +1,12 @@
-// The Boost.Beast engine: asynchronous HTTP/1.1 with keep-alive on N threads sharing one
-// io_context. One strand per connection; each request is answered on the thread that read it
-// (no thread hand-off), and each connection reuses its read buffer and response body.
+// The Boost.Beast engine: asynchronous HTTP/1.1 with keep-alive on N threads, each running its
+// own io_context. Connections are dealt round-robin to the threads and stay on theirs, so a
+// connection's handlers never run concurrently without a strand, and no thread wakes another.
+// Each request is answered on the thread that read it; each connection reuses its read buffer
+// and response body. Timeouts are deadlines that a once-a-second sweep per thread enforces,
+// rather than a timer armed for every socket operation.
+#include <algorithm>
 #include <atomic>
+#include <chrono>
 #include <ctime>
 #include <mutex>
 #include <optional>
@@ -14,7 +19,7 @@
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
+#include <boost/asio/executor_work_guard.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <fmt/format.h>
@@ -36,6 +41,13 @@ constexpr std::chrono::seconds kWriteTimeout{60};
 constexpr std::chrono::seconds kLingerTimeout{5};
 // A connection keeps a response buffer up to this size between requests.
 constexpr size_t kKeepCapacity = 1 << 20;
+// A request body larger than what is buffered is read in chunks of up to this size (the read
+// buffer grows to it for such requests; small requests keep a small buffer).
+constexpr size_t kLargeReadBuffer = 64 * 1024;
+// The read buffer of a new connection.
+constexpr size_t kInitialReadBuffer = 4 * 1024;
+// How often each thread checks its connections' deadlines.
+constexpr std::chrono::seconds kSweepInterval{1};
 
 std::string_view View(beast::string_view s) { return {s.data(), s.size()}; }
 
@@ -74,9 +86,15 @@ class Session : public std::enable_shared_from_this<Session> {
   void Drain() {
     net::post(stream_.get_executor(), [self = shared_from_this()] {
       if (self->idle_ && self->buffer_.size() == 0 && !(self->parser_ && self->parser_->got_some())) {
-        self->stream_.cancel();
+        beast::error_code ec;
+        self->stream_.cancel(ec);
       }
     });
+  }
+  // On the connection's own thread: closes it when its deadline has passed (the pending
+  // operation then completes with an error, as a timed-out one would).
+  void CheckDeadline(std::chrono::steady_clock::time_point now) {
+    if (now >= deadline_) Close();
   }
 
  private:
@@ -93,8 +111,13 @@ class Session : public std::enable_shared_from_this<Session> {
   void Discard();
   void Close();
 
-  beast::tcp_stream stream_;
+  void ExpiresAfter(std::chrono::steady_clock::duration d) {
+    deadline_ = std::chrono::steady_clock::now() + d;
+  }
+
+  tcp::socket stream_;
   BeastEngine& engine_;
+  std::chrono::steady_clock::time_point deadline_ = std::chrono::steady_clock::time_point::max();
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   http::response<http::empty_body> continue_{http::status::continue_, 11};
@@ -107,34 +130,36 @@ class Session : public std::enable_shared_from_this<Session> {
 class BeastEngine final : public HttpEngine {
  public:
   BeastEngine(Router& router, EngineOptions options)
-      : router_(router),
-        options_(std::move(options)),
-        ioc_(options_.threads),
-        acceptor_(net::make_strand(ioc_)),
-        accept_retry_(acceptor_.get_executor()) {}
+      : router_(router), options_(std::move(options)) {
+    const int n = std::max(1, options_.threads);
+    for (int i = 0; i < n; ++i) workers_.push_back(std::make_unique<Worker>());
+    acceptor_.emplace(workers_[0]->ioc);
+    accept_retry_.emplace(workers_[0]->ioc);
+  }
 
   ~BeastEngine() override { Stop(); }
 
   Status Start() override {
     beast::error_code ec;
-    tcp::resolver resolver(ioc_);
+    tcp::resolver resolver(workers_[0]->ioc);
     auto results = resolver.resolve(options_.host, std::to_string(options_.port),
                                     tcp::resolver::passive, ec);
     if (ec || results.empty()) {
       return Status::InvalidArgument(fmt::format("cannot resolve host '{}': {}", options_.host, ec.message()));
     }
     tcp::endpoint endpoint = results.begin()->endpoint();
-    acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(net::socket_base::max_listen_connections, ec);
+    acceptor_->open(endpoint.protocol(), ec);
+    if (!ec) acceptor_->set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) acceptor_->bind(endpoint, ec);
+    if (!ec) acceptor_->listen(net::socket_base::max_listen_connections, ec);
     if (ec) {
       return Status::Unavailable(fmt::format("cannot listen on {}:{}: {}", options_.host, options_.port, ec.message()));
     }
-    port_ = acceptor_.local_endpoint(ec).port();
+    port_ = acceptor_->local_endpoint(ec).port();
     Accept();
-    for (int i = 0; i < options_.threads; ++i) {
-      threads_.emplace_back([this] { Run(); });
+    for (size_t i = 0; i < workers_.size(); ++i) {
+      Sweep(i);
+      threads_.emplace_back([this, i] { Run(i); });
     }
     return Status::Ok();
   }
@@ -143,16 +168,16 @@ class BeastEngine final : public HttpEngine {
 
   void StopAccepting() override {
     draining_.store(true);
-    net::post(acceptor_.get_executor(), [this] {
+    net::post(acceptor_->get_executor(), [this] {
       beast::error_code ec;
-      acceptor_.close(ec);
-      accept_retry_.cancel();
+      acceptor_->close(ec);
+      accept_retry_->cancel();
     });
     std::vector<std::shared_ptr<Session>> live;
     {
       std::lock_guard<std::mutex> lock(sessions_mutex_);
-      for (auto& [ptr, weak] : sessions_) {
-        if (auto s = weak.lock()) live.push_back(std::move(s));
+      for (auto& [ptr, entry] : sessions_) {
+        if (auto s = entry.session.lock()) live.push_back(std::move(s));
       }
     }
     for (auto& s : live) s->Drain();
@@ -171,7 +196,7 @@ class BeastEngine final : public HttpEngine {
 
   void Stop() override {
     draining_.store(true);
-    ioc_.stop();
+    for (auto& w : workers_) w->ioc.stop();
     for (auto& t : threads_) {
       if (t.joinable()) t.join();
     }
@@ -192,10 +217,21 @@ class BeastEngine final : public HttpEngine {
   }
 
  private:
-  void Run() {
+  // One thread and its io_context (concurrency hint 1: a single thread runs it).
+  struct Worker {
+    net::io_context ioc{1};
+    net::executor_work_guard<net::io_context::executor_type> work = net::make_work_guard(ioc);
+    net::steady_timer sweep{ioc};
+  };
+  struct Entry {
+    std::weak_ptr<Session> session;
+    size_t worker;
+  };
+
+  void Run(size_t i) {
     while (true) {
       try {
-        ioc_.run();
+        workers_[i]->ioc.run();
         return;
       } catch (const std::exception& e) {
         // The handler that threw dropped its connection; the others carry on.
@@ -204,18 +240,40 @@ class BeastEngine final : public HttpEngine {
     }
   }
 
-  void Accept() {
-    acceptor_.async_accept(net::make_strand(ioc_), beast::bind_front_handler(&BeastEngine::OnAccept, this));
+  // Closes the connections of worker i whose deadline has passed, then runs again in a second.
+  void Sweep(size_t i) {
+    Worker& w = *workers_[i];
+    w.sweep.expires_after(kSweepInterval);
+    w.sweep.async_wait([this, i](beast::error_code ec) {
+      if (ec) return;
+      std::vector<std::shared_ptr<Session>> mine;
+      {
+        std::lock_guard<std::mutex> lock(sessions_mutex_);
+        for (auto& [ptr, entry] : sessions_) {
+          if (entry.worker != i) continue;
+          if (auto s = entry.session.lock()) mine.push_back(std::move(s));
+        }
+      }
+      const auto now = std::chrono::steady_clock::now();
+      for (auto& s : mine) s->CheckDeadline(now);  // on worker i's thread, as its handlers are
+      Sweep(i);
+    });
   }
 
-  void OnAccept(beast::error_code ec, tcp::socket socket) {
-    if (ec == net::error::operation_aborted || !acceptor_.is_open()) return;
+  void Accept() {
+    next_worker_ = (next_worker_ + 1) % workers_.size();
+    acceptor_->async_accept(workers_[next_worker_]->ioc,
+                            beast::bind_front_handler(&BeastEngine::OnAccept, this, next_worker_));
+  }
+
+  void OnAccept(size_t worker, beast::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !acceptor_->is_open()) return;
     if (ec) {
       // Out of file descriptors and the like: back off instead of spinning.
       Log(LogLevel::kWarning, fmt::format("accept: {}", ec.message()));
-      accept_retry_.expires_after(std::chrono::milliseconds(100));
-      accept_retry_.async_wait([this](beast::error_code wait_ec) {
-        if (!wait_ec && acceptor_.is_open()) Accept();
+      accept_retry_->expires_after(std::chrono::milliseconds(100));
+      accept_retry_->async_wait([this](beast::error_code wait_ec) {
+        if (!wait_ec && acceptor_->is_open()) Accept();
       });
       return;
     }
@@ -223,7 +281,7 @@ class BeastEngine final : public HttpEngine {
       auto session = std::make_shared<Session>(std::move(socket), *this);
       {
         std::lock_guard<std::mutex> lock(sessions_mutex_);
-        sessions_.emplace(session.get(), session);
+        sessions_.emplace(session.get(), Entry{session, worker});
       }
       session->Start();
     }
@@ -233,20 +291,23 @@ class BeastEngine final : public HttpEngine {
   Router& router_;
   EngineOptions options_;
   std::mutex sessions_mutex_;
-  std::unordered_map<Session*, std::weak_ptr<Session>> sessions_;  // guarded by sessions_mutex_
+  std::unordered_map<Session*, Entry> sessions_;  // guarded by sessions_mutex_
   std::atomic<bool> draining_{false};
-  net::io_context ioc_;  // after sessions_: handlers it still holds unregister on destruction
-  tcp::acceptor acceptor_;
-  net::steady_timer accept_retry_;
+  // After sessions_: handlers they still hold unregister on destruction.
+  std::vector<std::unique_ptr<Worker>> workers_;
+  std::optional<tcp::acceptor> acceptor_;         // on worker 0
+  std::optional<net::steady_timer> accept_retry_;  // on worker 0
+  size_t next_worker_ = 0;                        // on worker 0
   std::vector<std::thread> threads_;
   uint16_t port_ = 0;
 };
 
 Session::Session(tcp::socket&& socket, BeastEngine& engine) : stream_(std::move(socket)), engine_(engine) {
   beast::error_code ec;
-  stream_.socket().set_option(tcp::no_delay(true), ec);
-  tcp::endpoint peer = stream_.socket().remote_endpoint(ec);
+  stream_.set_option(tcp::no_delay(true), ec);
+  tcp::endpoint peer = stream_.remote_endpoint(ec);
   if (!ec) remote_ = fmt::format("{}:{}", peer.address().to_string(), peer.port());
+  buffer_.reserve(kInitialReadBuffer);  // a whole small request per read
 }
 
 Session::~Session() { engine_.Unregister(this); }
@@ -258,7 +319,7 @@ void Session::ReadRequest() {
   parser_->header_limit(options.max_header);
   parser_->body_limit(options.max_body);
   idle_ = true;
-  stream_.expires_after(options.idle_timeout);
+  ExpiresAfter(options.idle_timeout);
   http::async_read_header(stream_, buffer_, *parser_,
                           beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
 }
@@ -276,11 +337,29 @@ void Session::OnHeader(beast::error_code ec, std::size_t) {
                                self->ReadBody();
                              });
   }
+  // The body, or part of it, usually came with the header: parse what is buffered now rather
+  // than through another asynchronous read (which would complete through the scheduler).
+  while (!parser_->is_done() && buffer_.size() > 0) {
+    std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec) return OnReadError(ec);
+    if (used == 0) break;
+  }
+  if (parser_->is_done()) return Process();
   ReadBody();
 }
 
 void Session::ReadBody() {
-  stream_.expires_after(engine_.options().idle_timeout);
+  ExpiresAfter(engine_.options().idle_timeout);
+  // A large body arrives in many segments: read it in large chunks, not the buffer's current
+  // capacity (a read takes at most what the buffer has room for).
+  if (auto length = parser_->content_length(); length && *length > buffer_.capacity() - buffer_.size()) {
+    buffer_.reserve(std::min<std::size_t>(buffer_.size() + *length, kLargeReadBuffer));
+  }
   http::async_read(stream_, buffer_, *parser_, beast::bind_front_handler(&Session::OnBody, shared_from_this()));
 }
 
@@ -305,12 +384,13 @@ void Session::OnReadError(beast::error_code ec) {
 
 void Session::Process() {
   const auto& req = parser_->get();
-  HttpRequest request{View(req.method_string()), View(req.target()), req.body(), remote_};
+  HttpRequest request{View(req.method_string()), View(req.target()), req.body(), remote_,
+                      View(req[http::field::authorization])};
   engine_.router().Handle(request, &out_);
   BuildResponse(req.version(), req.keep_alive() && !engine_.draining(), req.method() == http::verb::head);
   parser_.reset();  // the request and its body are no longer needed
   bool close = !res_.keep_alive();
-  stream_.expires_after(kWriteTimeout);
+  ExpiresAfter(kWriteTimeout);
   http::async_write(stream_, res_, beast::bind_front_handler(&Session::OnWrite, shared_from_this(), close));
 }
 
@@ -333,7 +413,7 @@ void Session::OnWrite(bool close, beast::error_code ec, std::size_t) {
   if (ec) return Close();
   if (close) {
     beast::error_code ignored;
-    stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    stream_.shutdown(tcp::socket::shutdown_send, ignored);
     return Close();
   }
   ReadRequest();
@@ -346,7 +426,7 @@ void Session::Fail(int status, std::string_view message) {
   v2json::AppendError(message, &out_.body);
   BuildResponse(11, false, false);
   parser_.reset();
-  stream_.expires_after(kWriteTimeout);
+  ExpiresAfter(kWriteTimeout);
   http::async_write(stream_, res_, [self = shared_from_this()](beast::error_code ec, std::size_t) {
     if (ec) return self->Close();
     self->Linger();
@@ -355,8 +435,8 @@ void Session::Fail(int status, std::string_view message) {
 
 void Session::Linger() {
   beast::error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ec);
-  stream_.expires_after(kLingerTimeout);  // one deadline for all the reads below
+  stream_.shutdown(tcp::socket::shutdown_send, ec);
+  ExpiresAfter(kLingerTimeout);  // one deadline for all the reads below
   buffer_.clear();
   Discard();
 }
@@ -369,8 +449,9 @@ void Session::Discard() {
 }
 
 void Session::Close() {
+  deadline_ = std::chrono::steady_clock::time_point::max();
   beast::error_code ec;
-  stream_.socket().close(ec);
+  stream_.close(ec);
 }
 
 }  // namespace
