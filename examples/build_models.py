@@ -26,6 +26,8 @@ from pathlib import Path
 import numpy as np
 import xgboost as xgb
 
+from libsvm_text import read_dense  # beside this script
+
 HERE = Path(__file__).resolve().parent
 DATA = HERE / "data"
 MODELS = HERE / "models"
@@ -33,33 +35,9 @@ MODELS = HERE / "models"
 AGARICUS_FEATURES = 126
 
 
-def read_libsvm_dense(path, n_features):
-    """Reads a LIBSVM text file into a dense float64 matrix and a label vector.
-
-    Feature indices in the file are 1-based: feature j goes to column j - 1.
-    Features a row leaves out are zeros (the files are sparse, not incomplete).
-    """
-    rows, labels = [], []
-    with open(path) as f:
-        for line in f:
-            parts = line.split()
-            if not parts:
-                continue
-            labels.append(float(parts[0]))
-            row = np.zeros(n_features)
-            for item in parts[1:]:
-                index, value = item.split(":")
-                j = int(index)
-                if not 1 <= j <= n_features:
-                    raise ValueError(f"{path}: feature {j} outside 1..{n_features}")
-                row[j - 1] = float(value)
-            rows.append(row)
-    return np.vstack(rows), np.array(labels)
-
-
 def build_mushroom():
-    x_train, y_train = read_libsvm_dense(DATA / "agaricus.txt.train", AGARICUS_FEATURES)
-    x_test, y_test = read_libsvm_dense(DATA / "agaricus.txt.test", AGARICUS_FEATURES)
+    x_train, y_train = read_dense(DATA / "agaricus.txt.train", AGARICUS_FEATURES)
+    x_test, y_test = read_dense(DATA / "agaricus.txt.test", AGARICUS_FEATURES)
     # Dense input with the default missing value (NaN): the zeros of the one-hot
     # encoding are real values, as they are when MLServer receives a dense row.
     params = {

@@ -18,31 +18,18 @@ DIGITS_TEST = DATA / "digits.test.libsvm"
 MUSHROOM_MODEL = EXAMPLES / "mushroom-xgboost" / "model.json"
 DIGITS_MODEL = EXAMPLES / "mnist-svm" / "model.libsvm"
 
-
-def read_libsvm(path, features):
-    """(X, y) of a LIBSVM text file as dense float64 arrays; features are numbered from 1."""
-    rows, labels = [], []
-    for line in Path(path).read_text().splitlines():
-        parts = line.split()
-        if not parts:
-            continue
-        labels.append(float(parts[0]))
-        row = np.zeros(features)
-        for item in parts[1:]:
-            index, value = item.split(":")
-            row[int(index) - 1] = float(value)
-        rows.append(row)
-    return np.array(rows), np.array(labels)
+sys.path.insert(0, str(SOURCE_DIR / "examples"))
+from libsvm_text import read_dense  # noqa: E402
 
 
 @pytest.fixture(scope="session")
 def agaricus():
-    return read_libsvm(AGARICUS_TEST, 126)
+    return read_dense(AGARICUS_TEST, 126)
 
 
 @pytest.fixture(scope="session")
 def digits():
-    return read_libsvm(DIGITS_TEST, 64)
+    return read_dense(DIGITS_TEST, 64)
 
 
 @pytest.fixture(scope="module")
