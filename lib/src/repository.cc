@@ -14,6 +14,7 @@
 #include <fmt/format.h>
 
 #include "discovery.h"
+#include "runtimes/errors.h"
 
 namespace modelrepo {
 
@@ -46,11 +47,6 @@ double MillisSince(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-std::string Describe(std::string_view name, std::string_view version) {
-  return version.empty() ? fmt::format("model {}", name)
-                         : fmt::format("model {} version {}", name, version);
-}
-
 // model-settings.json may declare the inputs; where both it and the model know the feature count
 // (the last dimension of the first input), they must agree.
 Status CheckDeclaredInputs(const ModelSettings& settings, const ModelSignature& signature) {
@@ -63,7 +59,7 @@ Status CheckDeclaredInputs(const ModelSettings& settings, const ModelSignature& 
   if (declared.back() != actual.back()) {
     return Status::InvalidArgument(fmt::format(
         "{}: model-settings.json declares {} features but the model file has {}",
-        Describe(settings.name, settings.version), declared.back(), actual.back()));
+        internal::DescribeModel(settings.name, settings.version), declared.back(), actual.back()));
   }
   return Status::Ok();
 }
@@ -178,9 +174,9 @@ class RepositoryImpl final : public Repository {
     try {
       outputs = s.model->Infer(request.inputs, request.outputs);
     } catch (const std::exception& e) {
-      return Status::Internal(fmt::format("{} failed: {}", Describe(s.settings.name, s.settings.version), e.what()));
+      return Status::Internal(fmt::format("{} failed: {}", internal::DescribeModel(s.settings.name, s.settings.version), e.what()));
     } catch (...) {
-      return Status::Internal(fmt::format("{} failed", Describe(s.settings.name, s.settings.version)));
+      return Status::Internal(fmt::format("{} failed", internal::DescribeModel(s.settings.name, s.settings.version)));
     }
     if (!outputs.ok()) return outputs.status();
     InferResponse response;
@@ -356,7 +352,7 @@ class RepositoryImpl final : public Repository {
       if (loaded.ok()) {
         job.loaded = std::move(*loaded);
         Log(LogLevel::kInfo, fmt::format("loaded {} from {} in {:.1f} ms",
-                                         Describe(name, job.version),
+                                         internal::DescribeModel(name, job.version),
                                          job.settings->display_path, MillisSince(start)));
       } else {
         job.error = loaded.status().message();
@@ -389,7 +385,7 @@ class RepositoryImpl final : public Repository {
     releasing.clear();  // replaced copies are freed when their last request ends
     for (const Job& job : jobs) {
       if (!job.loaded && !job.error.empty()) {
-        Log(LogLevel::kError, fmt::format("failed to load {}: {}", Describe(name, job.version),
+        Log(LogLevel::kError, fmt::format("failed to load {}: {}", internal::DescribeModel(name, job.version),
                                           job.error));
       }
     }
@@ -405,7 +401,7 @@ class RepositoryImpl final : public Repository {
     if (!runtime) {
       return Status::InvalidArgument(
           fmt::format("no runtime named '{}' for {}", settings.implementation,
-                      Describe(settings.name, settings.version)));
+                      internal::DescribeModel(settings.name, settings.version)));
     }
     StatusOr<std::unique_ptr<LoadedModel>> model = Status::Internal("not loaded");
     try {
@@ -442,7 +438,7 @@ class RepositoryImpl final : public Repository {
           if (!it->second.on_disk) forget->store(true);
         }
       }
-      if (unloaded && logger) logger(LogLevel::kInfo, fmt::format("unloaded {}", Describe(name, version)));
+      if (unloaded && logger) logger(LogLevel::kInfo, fmt::format("unloaded {}", internal::DescribeModel(name, version)));
     });
   }
 

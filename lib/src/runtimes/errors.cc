@@ -50,11 +50,11 @@ Status UnknownOutput(std::string_view model, std::string_view name,
                                              model, name, fmt::join(names, ", ")));
 }
 
-std::string DescribeModel(const ModelSettings& settings) {
-  return settings.version.empty()
-             ? fmt::format("model {}", settings.name)
-             : fmt::format("model {} version {}", settings.name, settings.version);
+std::string DescribeModel(std::string_view name, std::string_view version) {
+  return version.empty() ? fmt::format("model {}", name) : fmt::format("model {} version {}", name, version);
 }
+
+std::string DescribeModel(const ModelSettings& settings) { return DescribeModel(settings.name, settings.version); }
 
 bool HasExtension(std::string_view file, std::initializer_list<std::string_view> extensions) {
   for (std::string_view ext : extensions) {

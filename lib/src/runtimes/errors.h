@@ -26,6 +26,7 @@ Status UnknownOutput(std::string_view model, std::string_view name,
                      const std::vector<TensorSpec>& available);
 
 // "model NAME" or "model NAME version V": how messages name a model.
+std::string DescribeModel(std::string_view name, std::string_view version);
 std::string DescribeModel(const ModelSettings& settings);
 
 // Whether `file` ends with one of `extensions` (".json", ...).
