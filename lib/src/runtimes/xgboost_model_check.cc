@@ -58,8 +58,10 @@ StatusOr<std::string> CompactJson(const std::string& bytes) {
   DepthLimitedCopy copy(out);
   rapidjson::Reader reader;
   rapidjson::StringStream in(bytes.c_str());
-  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag |
-                              rapidjson::kParseFullPrecisionFlag;
+  // Not kParseFullPrecisionFlag: Debian's RapidJSON 1.1 then calls clz(0) (undefined) on some
+  // inputs. The normal path is within a double's last bit, far finer than the float32 values
+  // XGBoost stores, so every value reads back as the same float.
+  constexpr unsigned kFlags = rapidjson::kParseIterativeFlag | rapidjson::kParseNanAndInfFlag;
   if (bytes.find('\0') != std::string::npos) return Invalid("the JSON file contains NUL bytes");
   rapidjson::ParseResult ok = reader.Parse<kFlags>(in, copy);
   if (copy.too_deep) return Invalid(fmt::format("JSON nested deeper than {} levels", kMaxModelNesting));
