@@ -81,31 +81,60 @@ bool HasNegativeExponent(const char* s, size_t n) {
   return false;
 }
 
+// A decimal number as its digits: value = (negative ? -1 : 1) * significand * 10^power, where
+// `exact` says the significand holds every significant digit (at most 17 of them).
+struct Decimal {
+  uint64_t significand = 0;
+  int power = 0;
+  int digits = 0;  // significant digits (leading zeros excluded)
+  bool negative = false;
+  bool exact = true;
+
+  void AddDigit(char d, bool fraction) {
+    if (fraction) --power;
+    if (significand == 0 && d == '0') return;
+    if (++digits > 17) {
+      exact = false;
+      return;
+    }
+    significand = significand * 10 + static_cast<unsigned>(d - '0');
+  }
+};
+
 // The common short decimals ("0.5", "-12.25", "3e-4") without std::from_chars: when the digits
 // fit F's significand exactly and the power of ten is exact in F too, one IEEE multiplication or
-// division rounds the exact value once, to the same result from_chars gives. Anything else
-// (more digits, larger exponents, NaN, Inf, malformed text) returns false.
+// division rounds the exact value once, to the same result from_chars gives. Otherwise false.
 template <class F>
-bool ParseShortDecimal(const char* s, size_t n, F* out) {
+inline bool DecimalToFloating(const Decimal& d, F* out) {
   constexpr bool kFloat = std::is_same_v<F, float>;
   constexpr uint64_t kMaxSignificand = kFloat ? (uint64_t{1} << 24) : (uint64_t{1} << 53);
   constexpr int kMaxPower = kFloat ? 10 : 22;
   static constexpr F kPowers[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,
                                   1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
                                   1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
+  if (!d.exact || d.significand > kMaxSignificand) return false;
+  F v = static_cast<F>(d.significand);  // exact
+  if (d.significand != 0) {
+    if (d.power < -kMaxPower || d.power > kMaxPower) return false;
+    v = d.power < 0 ? v / kPowers[-d.power] : v * kPowers[d.power];
+  }
+  *out = d.negative ? -v : v;
+  return true;
+}
+
+// DecimalToFloating on a number's text; false for text it does not take (more digits, larger
+// exponents, NaN, Inf, malformed text), which std::from_chars then reads.
+template <class F>
+inline bool ParseShortDecimal(const char* s, size_t n, F* out) {
   const char* p = s;
   const char* end = s + n;
-  bool negative = p != end && *p == '-';
-  if (negative) ++p;
-  uint64_t m = 0;
-  int digits = 0;  // significant digits so far (leading zeros excluded)
-  int power = 0;
+  Decimal d;
+  d.negative = p != end && *p == '-';
+  if (d.negative) ++p;
   bool any = false;
   for (; p != end && *p >= '0' && *p <= '9'; ++p) {
     any = true;
-    if (m == 0 && *p == '0') continue;
-    if (++digits > 17) return false;
-    m = m * 10 + static_cast<unsigned>(*p - '0');
+    d.AddDigit(*p, false);
   }
   if (!any) return false;
   if (p != end && *p == '.') {
@@ -113,10 +142,7 @@ bool ParseShortDecimal(const char* s, size_t n, F* out) {
     bool frac = false;
     for (; p != end && *p >= '0' && *p <= '9'; ++p) {
       frac = true;
-      --power;
-      if (m == 0 && *p == '0') continue;
-      if (++digits > 17) return false;
-      m = m * 10 + static_cast<unsigned>(*p - '0');
+      d.AddDigit(*p, true);
     }
     if (!frac) return false;
   }
@@ -131,16 +157,10 @@ bool ParseShortDecimal(const char* s, size_t n, F* out) {
       e = e * 10 + (*p - '0');
     }
     if (e_digits == 0) return false;
-    power += minus ? -e : e;
+    d.power += minus ? -e : e;
   }
-  if (p != end || m > kMaxSignificand) return false;
-  F v = static_cast<F>(m);  // exact
-  if (m != 0) {
-    if (power < -kMaxPower || power > kMaxPower) return false;
-    v = power < 0 ? v / kPowers[-power] : v * kPowers[power];
-  }
-  *out = negative ? -v : v;
-  return true;
+  if (p != end) return false;
+  return DecimalToFloating(d, out);
 }
 
 template <class F>
@@ -261,6 +281,19 @@ class ElementSink {
 
   const std::string& error() const { return error_; }
 
+  // Add for a tensor known to be FP32 or FP64 (F): the fast scanner's loop calls it without the
+  // switch on the datatype.
+  template <class F>
+  bool AddFloatingElement(Kind kind, const char* s, size_t n, const Decimal* d) {
+    if (expected_ >= 0 && count_ >= expected_) {  // too many: count only
+      ++count_;
+      return true;
+    }
+    F v;
+    if (d && DecimalToFloating(*d, &v)) return Store<F>(v);
+    return AddFloating<F>(kind, s, n);
+  }
+
   // Starts the same tensor over (after a fast scan gave up half-way).
   void Restart() { Begin(tensor_, expected_, size_hint_); }
 
@@ -323,14 +356,17 @@ class ElementSink {
 // A fast path for the "data" arrays of ordinary requests: scans numbers, null, true and false in
 // (possibly nested) arrays straight from the request bytes, without RapidJSON's token machinery.
 // `p` points at the opening '['; arrays may nest at most `max_nesting` deep, counting that one.
-// Each scalar goes to `emit(kind, text, length)`. Returns the position of the matching ']', or
+// Each scalar goes to `emit(kind, text, length, decimal)`, with its digits for a number (else null). Returns the position of the matching ']', or
 // nullptr when it meets anything else (strings, NaN, Inf, very long numbers, malformed JSON, a
 // refused element, the end of the input): the caller then reads the array the general way, which
 // accepts or refuses it with its usual messages. What it accepts, RapidJSON reads the same way.
 template <class Emit>
 const char* ScanData(const char* p, const char* end, int max_nesting, Emit&& emit) {
   auto skip_blank = [&] {
-    while (p != end && (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) ++p;
+    while (p != end && static_cast<unsigned char>(*p) <= ' ' &&
+           (*p == ' ' || *p == '\n' || *p == '\r' || *p == '\t')) {
+      ++p;
+    }
   };
   auto digits = [&](int limit) {  // [0-9]*, at most `limit` of them (-1 when over)
     int count = 0;
@@ -366,34 +402,44 @@ const char* ScanData(const char* p, const char* end, int max_nesting, Emit&& emi
     } else if (c == '-' || (c >= '0' && c <= '9')) {
       // JSON number grammar: -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?, with bounded digit
       // counts (RapidJSON refuses some very long ones as too big).
+      // The digits are gathered on the way (Decimal), for the floating-point datatypes.
       const char* start = p;
-      if (*p == '-') ++p;
+      Decimal d;
+      d.negative = *p == '-';
+      if (d.negative) ++p;
       if (p == end) return nullptr;
       if (*p == '0') {
         ++p;
       } else if (*p >= '1' && *p <= '9') {
+        const char* first = p;
         if (digits(18) < 0) return nullptr;
+        for (const char* q = first; q != p; ++q) d.AddDigit(*q, false);
       } else {
         return nullptr;
       }
       if (p != end && *p == '.') {
         ++p;
-        int n = digits(64);
-        if (n <= 0) return nullptr;
+        const char* first = p;
+        if (digits(64) <= 0) return nullptr;
+        for (const char* q = first; q != p; ++q) d.AddDigit(*q, true);
       }
       if (p != end && (*p == 'e' || *p == 'E')) {
         ++p;
+        bool minus = p != end && *p == '-';
         if (p != end && (*p == '+' || *p == '-')) ++p;
-        int n = digits(2);
-        if (n <= 0) return nullptr;
+        const char* first = p;
+        if (digits(2) <= 0) return nullptr;
+        int e = 0;
+        for (const char* q = first; q != p; ++q) e = e * 10 + (*q - '0');
+        d.power += minus ? -e : e;
       }
-      if (!emit(Kind::kNumber, start, static_cast<size_t>(p - start))) return nullptr;
+      if (!emit(Kind::kNumber, start, static_cast<size_t>(p - start), &d)) return nullptr;
     } else if (c == 'n') {
-      if (!literal("null") || !emit(Kind::kNull, nullptr, 0)) return nullptr;
+      if (!literal("null") || !emit(Kind::kNull, nullptr, 0, nullptr)) return nullptr;
     } else if (c == 't') {
-      if (!literal("true") || !emit(Kind::kTrue, nullptr, 0)) return nullptr;
+      if (!literal("true") || !emit(Kind::kTrue, nullptr, 0, nullptr)) return nullptr;
     } else if (c == 'f') {
-      if (!literal("false") || !emit(Kind::kFalse, nullptr, 0)) return nullptr;
+      if (!literal("false") || !emit(Kind::kFalse, nullptr, 0, nullptr)) return nullptr;
     } else {
       return nullptr;
     }
@@ -752,11 +798,28 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
     const int max_nesting = kMaxDepth - depth_ + 1;
     const char* close = nullptr;
     if (pending_.data_started) {
-      close = ScanData(open, end, max_nesting,
-                       [this](Kind kind, const char* s, size_t n) { return sink_.Add(kind, s, n); });
+      switch (pending_.tensor.datatype) {
+        case DataType::kFp32:
+          close = ScanData(open, end, max_nesting,
+                           [this](Kind kind, const char* s, size_t n, const Decimal* d) {
+                             return sink_.AddFloatingElement<float>(kind, s, n, d);
+                           });
+          break;
+        case DataType::kFp64:
+          close = ScanData(open, end, max_nesting,
+                           [this](Kind kind, const char* s, size_t n, const Decimal* d) {
+                             return sink_.AddFloatingElement<double>(kind, s, n, d);
+                           });
+          break;
+        default:
+          close = ScanData(open, end, max_nesting, [this](Kind kind, const char* s, size_t n, const Decimal*) {
+            return sink_.Add(kind, s, n);
+          });
+          break;
+      }
       if (!close) sink_.Restart();
     } else {
-      close = ScanData(open, end, max_nesting, [](Kind, const char*, size_t) { return true; });
+      close = ScanData(open, end, max_nesting, [](Kind, const char*, size_t, const Decimal*) { return true; });
     }
     if (close) stream_->src_ = close - 1;  // >= open: the reader's Take() then lands on ']'
   }
@@ -776,9 +839,10 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
       const char* begin = body_.data() + p.data_begin;
       const char* end = body_.data() + p.data_end;
       // The first pass checked the nesting depth already.
-      bool fast = ScanData(begin, end, kMaxDepth + 1, [this](Kind kind, const char* s, size_t n) {
-                    return sink_.Add(kind, s, n);
-                  }) == end - 1;
+      bool fast = ScanData(begin, end, kMaxDepth + 1,
+                           [this](Kind kind, const char* s, size_t n, const Decimal*) {
+                             return sink_.Add(kind, s, n);
+                           }) == end - 1;
       if (!fast) {
         sink_.Restart();
         rapidjson::MemoryStream data(begin, p.data_end - p.data_begin);
