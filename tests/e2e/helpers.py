@@ -39,3 +39,12 @@ def check_error(response, status, message=None, contains=None):
 def check_empty_ok(response):
     assert response.status_code == 200, response.text
     assert response.content == b""
+
+
+def vm_rss_kib(pid):
+    """Resident memory of a process in KiB, from VmRSS in /proc/<pid>/status."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise RuntimeError(f"no VmRSS for process {pid}")

@@ -39,3 +39,72 @@ def request_bytes(method, path, body=b"", headers=None):
     if body or method == "POST":
         lines.append(f"Content-Length: {len(body)}")
     return ("\r\n".join(lines) + "\r\n\r\n").encode() + body
+
+
+def exchange(port, data, timeout=10, wait_close=True):
+    """Sends `data` on a new connection and reads one answer.
+
+    Returns (response, closed): `response` is read_response's tuple, or None when the server
+    closed (or reset) the connection without answering; `closed` says whether the server closed
+    it after answering (EOF or reset within `timeout` seconds; only checked when `wait_close`).
+    A server that neither answers nor closes within `timeout` raises socket.timeout: a hang."""
+    sock = connect(port, timeout=timeout)
+    try:
+        try:
+            sock.sendall(data)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # refused before all was sent: read what it answered
+        try:
+            response = read_response(sock)
+        except ConnectionResetError:
+            return None, True
+        if response is None:
+            return None, True
+        if not wait_close:
+            return response, False
+        return response, closed_by_peer(sock)
+    finally:
+        sock.close()
+
+
+def closed_by_peer(sock):
+    """True when the peer has closed the connection (reads reach EOF or a reset); waits at most
+    the socket's timeout, then raises socket.timeout."""
+    try:
+        while True:
+            chunk = sock.recv(65536)
+            if not chunk:
+                return True
+    except ConnectionResetError:
+        return True
+
+
+def read_responses(sock, count):
+    """`count` responses read in order from one connection (None for each missing at the end)."""
+    out = []
+    pending = b""
+    for _ in range(count):
+        while b"\r\n\r\n" not in pending:
+            chunk = sock.recv(65536)
+            if not chunk:
+                out.append(None)
+                break
+            pending += chunk
+        else:
+            head, _, rest = pending.partition(b"\r\n\r\n")
+            lines = head.decode("latin1").split("\r\n")
+            headers = {}
+            for line in lines[1:]:
+                name, _, value = line.partition(":")
+                headers[name.strip().lower()] = value.strip()
+            length = int(headers.get("content-length", "0"))
+            while len(rest) < length:
+                chunk = sock.recv(65536)
+                if not chunk:
+                    break
+                rest += chunk
+            out.append((int(lines[0].split()[1]), headers, rest[:length]))
+            pending = rest[length:]
+            continue
+        break
+    return out + [None] * (count - len(out))
