@@ -7,6 +7,8 @@
 // (XGBoosterPredictFromDense with a reused proxy DMatrix and nthread 1; svm_predict per row on
 // prebuilt nodes) and of Repository::Infer on the same rows, and prints the median time per call
 // of each and their ratio. Rounds alternate so that machine noise hits both sides alike.
+// It also times the V2 JSON codec on the XGBoost requests (the bodies bench/run.sh sends): decoding
+// the request and encoding the response, which the HTTP server does around each inference.
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
@@ -24,6 +26,7 @@
 #include <xgboost/c_api.h>
 
 #include "modelrepo/repository.h"
+#include "modelrepo/v2json.h"
 
 namespace {
 
@@ -100,6 +103,13 @@ Result Compare(const std::string& model, int rows, const std::function<void()>& 
   return {model, rows, Median(b), Median(r)};
 }
 
+struct CodecResult {
+  int rows;
+  size_t body_bytes;
+  double decode_us;
+  double encode_us;
+};
+
 void Check(int rc) {
   if (rc != 0) {
     std::fprintf(stderr, "xgboost: %s\n", XGBGetLastError());
@@ -134,6 +144,7 @@ int main(int argc, char** argv) {
   modelrepo::Repository& repo = **opened;
 
   std::vector<Result> results;
+  std::vector<CodecResult> codec;
 
   // --- XGBoost: mushroom-xgboost, 126 features.
   {
@@ -173,6 +184,25 @@ int main(int argc, char** argv) {
       };
       int calls = n == 1 ? (quick ? 200 : 2000) : (quick ? 5 : 50);
       results.push_back(Compare("mushroom-xgboost", n, bare, wrapped, rounds, calls));
+
+      // The JSON codec on the same request: decode its body, encode its response.
+      std::string body = modelrepo::v2json::EncodeInferRequest(req, "req-1");
+      auto response = repo.Infer(req);
+      if (!response.ok()) return 1;
+      std::string out;
+      auto decode = [&] {
+        auto m = modelrepo::v2json::DecodeInferRequest(body);
+        if (!m.ok()) {
+          std::fprintf(stderr, "%s\n", m.status().ToString().c_str());
+          std::exit(1);
+        }
+      };
+      auto encode = [&] {
+        out.clear();
+        modelrepo::v2json::AppendInferResponse(*response, "req-1", &out);
+      };
+      Result c = Compare("codec", n, decode, encode, rounds, calls);
+      codec.push_back({n, body.size(), c.bare_us, c.repo_us});
     }
     XGDMatrixFree(proxy);
     XGBoosterFree(booster);
@@ -261,6 +291,12 @@ int main(int argc, char** argv) {
   for (const auto& r : results) {
     std::printf("%-18s %6d %14.2f %14.2f %8.3f\n", r.model.c_str(), r.rows, r.bare_us, r.repo_us,
                 r.repo_us / r.bare_us);
+  }
+  std::printf("V2 JSON codec on the mushroom-xgboost requests, median time per call\n");
+  std::printf("%-18s %6s %14s %14s %8s\n", "codec", "rows", "decode us", "encode us", "bytes");
+  for (const auto& c : codec) {
+    std::printf("%-18s %6d %14.2f %14.2f %8zu\n", "codec", c.rows, c.decode_us, c.encode_us,
+                c.body_bytes);
   }
   return 0;
 }
