@@ -87,6 +87,9 @@ TEST_CASE("corrupted, truncated and lying models are refused") {
       {"value not a number", Replace(kValid, "2:1\n", "2:abc\n")},
       {"infinite value", Replace(kValid, "2:1\n", "2:1e999\n")},
       {"probA without probB", Replace(kValid, "nr_sv", "probA 1 2 3\nnr_sv")},
+      {"repeated probB", Replace(kValid, "nr_sv", "probA 1 2 3\nprobB 1 2 3\nprobB 1 2 3\nnr_sv")},
+      {"repeated rho", Replace(kValid, "rho 0.1 0.2 0.3", "rho 0.1 0.2 0.3\nrho 0.1 0.2 0.3")},
+      {"repeated svm_type", Replace(kValid, "kernel_type", "svm_type c_svc\nkernel_type")},
       {"regression with labels", "svm_type nu_svr\nkernel_type rbf\nnr_class 2\ntotal_sv 1\nrho 1\nlabel 1 2\nSV\n1 1:1\n"},
       {"classifier with one class", Replace(Replace(Replace(Replace(kValid, "nr_class 3", "nr_class 1"), "rho 0.1 0.2 0.3", "rho"), "label 1 2 3", "label 1"), "nr_sv 1 1 1", "nr_sv 3")},
   };

@@ -75,6 +75,8 @@ TEST_CASE("trees whose indices are out of range are refused, not crashed on") {
        "num_parallel_tree is invalid"},
       {"num_class overflows", Replace(model, "\"num_class\":\"0\"", "\"num_class\":\"9223372036854775807\""),
        "invalid num_class or num_target"},
+      {"more classes than trees", Replace(model, "\"num_class\":\"0\"", "\"num_class\":\"1852000000\""),
+       "output groups (num_class, num_target) but only 2 trees"},
       {"num_target negative", Replace(model, "\"num_target\":\"1\"", "\"num_target\":\"-1\""),
        "invalid num_class or num_target"},
       {"num_deleted overflows", Replace(model, "\"num_deleted\":\"0\"", "\"num_deleted\":\"9223372036854775807\""),

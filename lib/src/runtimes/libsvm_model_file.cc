@@ -1,5 +1,6 @@
 #include "runtimes/libsvm_model_file.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <cmath>
 #include <cstdlib>
@@ -76,11 +77,17 @@ StatusOr<LibSVMModelInfo> CheckLibSVMModel(std::string_view text) {
   size_t rho_count = 0, label_count = 0, prob_a = 0, prob_b = 0, nr_sv_count = 0;
   int64_t nr_sv_sum = 0;
   std::string_view line;
+  std::vector<std::string_view> keys;  // header keys seen so far
   while (next_line(&line)) {
     auto tok = Split(line);
     if (tok.empty()) continue;
     std::string_view key = tok[0];
     size_t n = tok.size() - 1;
+    // libsvm allocates a table per header line and leaks the first of a repeated one.
+    if (std::find(keys.begin(), keys.end(), key) != keys.end()) {
+      return error(fmt::format("header key '{}' appears twice", key.substr(0, 40)));
+    }
+    keys.push_back(key);
     auto numbers = [&](size_t* count) -> Status {
       for (size_t i = 1; i < tok.size(); ++i) {
         double v;

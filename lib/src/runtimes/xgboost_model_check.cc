@@ -419,6 +419,11 @@ Status CheckXGBoostModelJson(std::string_view json) {
       num_trees != static_cast<int64_t>(trees->Size())) {
     return Invalid("gbtree_model_param.num_trees does not match the trees");
   }
+  // Each boosting round adds a tree per output group: more groups than trees is a lie, and
+  // prediction would allocate rows x groups outputs.
+  if (groups > std::max<int64_t>(num_trees, 1)) {
+    return Invalid(fmt::format("{} output groups (num_class, num_target) but only {} trees", groups, num_trees));
+  }
   IntField(*tree_param, "num_parallel_tree", &parallel);
   if (parallel < 1 || parallel > kMaxCount) return Invalid("gbtree_model_param.num_parallel_tree is invalid");
   if (weight_drop) {
