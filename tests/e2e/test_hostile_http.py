@@ -570,7 +570,7 @@ def abuse_once(port, engine):
         b"\x00\x01garbage\r\n\r\n",
     ]
     if engine == "beast":
-        rounds += [b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 4000 + b"\r\n",
+        rounds += [b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 10000 + b"\r\n",
                    b"GET /v2 HTTP/1.1\r\nHost: x\r\nX: " + b"a" * 60000 + b"\r\n\r\n",
                    CHUNKED.encode() + b"-1\r\n\r\n"]
     for data in rounds:
