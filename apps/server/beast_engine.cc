@@ -99,6 +99,7 @@ class Session : public std::enable_shared_from_this<Session> {
 
  private:
   void ReadRequest();
+  void ReadHead();
   void OnHeader(beast::error_code ec, std::size_t);
   void ReadBody();
   void OnBody(beast::error_code ec, std::size_t);
@@ -125,6 +126,7 @@ class Session : public std::enable_shared_from_this<Session> {
   HttpResponse out_;
   std::string remote_;
   bool idle_ = false;  // waiting for a request that has not started
+  std::size_t head_bytes_ = 0;  // of the current request's head, parsed so far
 };
 
 class BeastEngine final : public HttpEngine {
@@ -319,14 +321,52 @@ void Session::ReadRequest() {
   parser_->header_limit(options.max_header);
   parser_->body_limit(options.max_body);
   idle_ = true;
+  head_bytes_ = 0;
   ExpiresAfter(options.idle_timeout);
-  http::async_read_header(stream_, buffer_, *parser_,
-                          beast::bind_front_handler(&Session::OnHeader, shared_from_this()));
+  ReadHead();
+}
+
+// Beast's parser consumes a head in pieces and applies its own limit to each piece, not to the
+// whole (a head of many short fields passes it), so the head is read here, counting every byte.
+void Session::ReadHead() {
+  const std::size_t limit = engine_.options().max_header;
+  beast::error_code ec;
+  while (buffer_.size() > 0 && !parser_->is_header_done()) {
+    std::size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    head_bytes_ += used;
+    if (ec == http::error::need_more) {
+      ec = {};
+      break;
+    }
+    if (ec) return OnHeader(ec, 0);
+    if (used == 0) break;
+  }
+  if (parser_->is_header_done()) return OnHeader({}, 0);
+  if (head_bytes_ + buffer_.size() > limit) return OnHeader(http::error::header_limit, 0);
+  // Room for one byte past the limit, so that a head over it is seen as such.
+  const std::size_t room = limit + 1 - (head_bytes_ + buffer_.size());
+  stream_.async_read_some(buffer_.prepare(std::min<std::size_t>(room, kLargeReadBuffer)),
+                          [self = shared_from_this()](beast::error_code read_ec, std::size_t n) {
+                            self->buffer_.commit(n);
+                            if (read_ec == net::error::eof) {
+                              read_ec = self->parser_->got_some() || self->head_bytes_ > 0
+                                            ? http::error::partial_message
+                                            : http::error::end_of_stream;
+                            }
+                            if (read_ec) return self->OnHeader(read_ec, 0);
+                            self->ReadHead();
+                          });
 }
 
 void Session::OnHeader(beast::error_code ec, std::size_t) {
   idle_ = false;
   if (ec) return OnReadError(ec);
+  // RFC 9112 6.3: a request whose last transfer coding is not chunked has no knowable length;
+  // read as body-less, its bytes would be taken for the next request.
+  if (parser_->get().count(http::field::transfer_encoding) && !parser_->chunked()) {
+    return Fail(400, "malformed HTTP request: Transfer-Encoding must end in chunked");
+  }
   if (parser_->is_done()) return Process();
   const auto& req = parser_->get();
   if (beast::iequals(req[http::field::expect], "100-continue")) {

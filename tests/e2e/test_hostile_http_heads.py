@@ -1,0 +1,55 @@
+"""Hostile request heads on the Beast engine: transfer codings that do not end in chunked (request
+smuggling), and heads whose size only a count of every byte catches (many short or empty
+fields)."""
+import pytest
+
+import rawhttp
+from conftest import TIMEOUT
+from helpers import vm_rss_kib
+from test_hostile_http import INDEX, check_refused, check_serving, hostile_server, mushroom  # noqa: F401
+
+
+@pytest.mark.parametrize("coding", ["gzip", "chunked, gzip", "identity", "foo"])
+def test_transfer_encoding_not_ending_in_chunked_is_400_and_closed(hostile_server, mushroom, engine, coding):
+    if engine == "cpprest":
+        pytest.skip("cpprestsdk: see test_hostile_http")
+    # The "body" is a second request: it must never be run.
+    smuggled = b"POST /v2/repository/models/mushroom-xgboost/unload HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n"
+    data = (INDEX + f"Transfer-Encoding: {coding}\r\n\r\n").encode() + smuggled
+    response, closed = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
+    check_refused(response, closed, 400)
+    check_serving(hostile_server, mushroom)
+
+
+@pytest.mark.parametrize("count", [10_000, 100_000])
+def test_empty_header_values_count_against_the_head_limit(hostile_server, mushroom, engine, count):
+    if engine == "cpprest":
+        pytest.skip("cpprestsdk: see test_hostile_http")
+    data = b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X:\r\n" * count + b"\r\n"
+    response, closed = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
+    check_refused(response, closed, 431)
+    check_serving(hostile_server, mushroom)
+
+
+def test_a_head_of_empty_header_values_does_not_grow_memory(hostile_server, mushroom, engine):
+    if engine == "cpprest":
+        pytest.skip("cpprestsdk: see test_hostile_http")
+    before = vm_rss_kib(hostile_server.proc.pid)
+    data = b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X:\r\n" * 2_500_000 + b"Connection: close\r\n\r\n"  # 10 MB
+    response, _ = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
+    after = vm_rss_kib(hostile_server.proc.pid)
+    assert response is None or response[0] == 431, response
+    assert after - before < 16 * 1024, (before, after)
+    check_serving(hostile_server, mushroom)
+
+
+@pytest.mark.parametrize("fields", [3000, 4000])
+def test_a_head_over_16_kib_of_small_fields_is_431(hostile_server, mushroom, engine, fields):
+    """18-24 KB heads of short fields sent at once are read whole (the limit is applied per parser
+    call, not to the whole head; 30 KB and more are refused)."""
+    if engine == "cpprest":
+        pytest.skip("cpprestsdk: see test_hostile_http")
+    data = b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * fields + b"\r\n"
+    response, closed = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
+    check_refused(response, closed, 431)
+    check_serving(hostile_server, mushroom)
