@@ -95,6 +95,7 @@ int Run(int argc, char** argv) {
   router_options.strict_readiness = options.strict_readiness;
   router_options.access_log = options.debug;
   router_options.logger = LogLine;
+  router_options.max_batch_elements = options.max_batch_elements;
   router_options.model_control = options.model_control_mode != "none";
   router_options.repository_api_token = options.repository_api_token;
   router_options.management_requires_token = !IsLoopbackHost(options.host);

@@ -117,6 +117,8 @@ Options:
   --strict-readiness               readiness also requires every model to have loaded
   --debug                          debug logs and one access-log line per request
   --http-max-body SIZE             largest request body, e.g. 64MiB (default 64MiB)
+  --max-batch-elements N           most tensor elements one inference request may hold, all
+                                   inputs together (default 16777216)
   --shutdown-timeout SECONDS       how long requests in flight may take to finish on
                                    SIGTERM/SIGINT (default 30)
   --model-control-mode explicit|none
@@ -179,7 +181,7 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
     } else {
       static const char* const kValueFlags[] = {"--host", "--http-port", "--http-engine", "--threads",
                                                 "--load-models-at-startup", "--http-max-body",
-                                                "--shutdown-timeout", "--model-control-mode",
+                                                "--shutdown-timeout", "--max-batch-elements", "--model-control-mode",
                                                 "--repository-api-token", "--repository-api-token-file"};
       if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
         return Status::InvalidArgument(fmt::format("unknown option {}", flag));
@@ -208,6 +210,9 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
         if (!ParseSize(*v, &o.http_max_body)) return BadValue(flag, *v, "a size such as 1048576 or 64MiB");
       } else if (flag == "--shutdown-timeout") {
         if (!ParseSeconds(*v, &o.shutdown_timeout_seconds)) return BadValue(flag, *v, "seconds, such as 30");
+      } else if (flag == "--max-batch-elements") {
+        if (!ParseInt(*v, 1, int64_t{1} << 40, &n)) return BadValue(flag, *v, "a number of elements 1-2^40");
+        o.max_batch_elements = n;
       } else if (flag == "--model-control-mode") {
         if (*v != "explicit" && *v != "none") return BadValue(flag, *v, "explicit or none");
         o.model_control_mode = *v;

@@ -20,6 +20,7 @@ struct ServerOptions {
   bool strict_readiness = false;
   bool debug = false;
   uint64_t http_max_body = uint64_t{64} << 20;
+  int64_t max_batch_elements = int64_t{1} << 24;  // tensor elements an inference request may hold
   double shutdown_timeout_seconds = 30;
   // Management (load/unload) access. "explicit": load and unload are served; "none": they answer
   // 403 and the index stays readable (Triton's --model-control-mode).

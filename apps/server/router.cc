@@ -326,7 +326,8 @@ void Router::ModelMetadata(const std::string& model, const std::string& version,
 
 void Router::Infer(const std::string& model, const std::string& version, std::string_view body,
                    HttpResponse* response) {
-  StatusOr<v2json::InferRequestMessage> message = v2json::DecodeInferRequest(body);
+  StatusOr<v2json::InferRequestMessage> message =
+      v2json::DecodeInferRequest(body, v2json::DecodeLimits{options_.max_batch_elements});
   if (!message.ok()) return Error(message.status(), response);
   message->request.model = model;
   message->request.version = version;

@@ -6,6 +6,7 @@
 #define MODELREPO_SERVER_ROUTER_H_
 
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -52,6 +53,10 @@ struct RouterOptions {
   bool access_log = false;
   // Where the router reports server errors (5xx) and, with access_log, each request.
   Logger logger;
+
+  // The most tensor elements one inference request may hold, all inputs together
+  // (--max-batch-elements); larger requests are refused (400) before their data is allocated.
+  int64_t max_batch_elements = int64_t{1} << 24;
 
   // Management (load and unload). Off: both answer 403 (--model-control-mode none).
   bool model_control = true;

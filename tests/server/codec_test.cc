@@ -35,8 +35,8 @@ std::vector<T> Values(const Tensor& t) {
   return v;
 }
 
-std::string ErrorOf(const std::string& body) {
-  auto message = DecodeInferRequest(body);
+std::string ErrorOf(const std::string& body, const modelrepo::v2json::DecodeLimits& limits = {}) {
+  auto message = DecodeInferRequest(body, limits);
   REQUIRE_FALSE(message.ok());
   CHECK(message.status().code() == StatusCode::kInvalidArgument);
   return message.status().message();
@@ -250,6 +250,30 @@ TEST_CASE("decode: a huge shape with little data fails without allocating for th
   CHECK_THAT(DecodeError("FP64", "[1000000000000]", "[1]"),
              Catch::Contains("has 1 elements but its shape [1000000000000] implies 1000000000000"));
   CHECK_THAT(DecodeError("FP32", "[4294967296,4294967296,4]", "[1]"), Catch::Contains("overflows"));
+}
+
+TEST_CASE("decode: the element cap counts every input and refuses before reading data", "[codec]") {
+  using modelrepo::v2json::DecodeLimits;
+  const DecodeLimits cap{6};
+  auto two = [](const std::string& a_shape, const std::string& a_data, const std::string& b_shape,
+                const std::string& b_data) {
+    return R"({"inputs":[{"name":"a","shape":)" + a_shape + R"(,"datatype":"FP32","data":)" + a_data +
+           R"(},{"name":"b","shape":)" + b_shape + R"(,"datatype":"INT32","data":)" + b_data + "}]}";
+  };
+  CHECK(DecodeInferRequest(two("[2,2]", "[1,2,3,4]", "[2]", "[5,6]"), cap).ok());  // exactly 6
+  auto over = DecodeInferRequest(two("[2,2]", "[1,2,3,4]", "[3]", "[5,6,7]"), cap);
+  REQUIRE_FALSE(over.ok());
+  CHECK(over.status().code() == StatusCode::kInvalidArgument);
+  CHECK(over.status().message() ==
+        "input 'b' has 3 elements; with the inputs before it, the request would exceed this server's "
+        "limit of 6 elements");
+  // A shape over the cap is refused whatever its data, so nothing is reserved for it.
+  CHECK_THAT(ErrorOf(R"({"inputs":[{"name":"a","shape":[1000000000000],"datatype":"FP64","data":[1]}]})", cap),
+             Catch::Contains("input 'a' has 1000000000000 elements; with the inputs before it"));
+  // Data before its shape: counted when the shape arrives.
+  CHECK_THAT(ErrorOf(R"({"inputs":[{"name":"a","datatype":"FP32","data":[1,2,3,4,5,6,7],"shape":[7]}]})", cap),
+             Catch::Contains("input 'a' has 7 elements"));
+  CHECK(DecodeInferRequest(R"({"inputs":[{"name":"a","datatype":"FP32","data":[1,2,3,4,5,6,7],"shape":[7]}]})").ok());
 }
 
 TEST_CASE("decode: shapes", "[codec]") {

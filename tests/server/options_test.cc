@@ -66,6 +66,9 @@ TEST_CASE("options: every flag, with a space or an equals sign", "[options]") {
   CHECK(Parse({"start", "m", "--http-max-body=2k"}).options.http_max_body == 2048);
   CHECK(Parse({"start", "m", "--shutdown-timeout=500ms"}).options.shutdown_timeout_seconds == 0.5);
   CHECK_FALSE(Parse({"start", "m", "--debug=false"}).options.debug);
+  CHECK(Parse({"start", "m"}).options.max_batch_elements == 16777216);
+  CHECK(Parse({"start", "m", "--max-batch-elements", "1000"}).options.max_batch_elements == 1000);
+  CHECK_THAT(ParseError({"start", "m", "--max-batch-elements", "0"}), Catch::Contains("--max-batch-elements"));
 }
 
 TEST_CASE("options: help and version", "[options]") {

@@ -330,6 +330,16 @@ TEST_CASE("router: load and unload", "[router]") {
   CheckEmptyOk(f.Post("/v2/repository/models/alpha/unload", R"({"parameters":{"unload_dependents":false}})"));
 }
 
+TEST_CASE("router: inference requests over the element cap are 400", "[router]") {
+  RouterOptions options;
+  options.max_batch_elements = 3;
+  Fixture f(options);
+  CHECK(f.Post("/v2/models/alpha/infer", kInferBody).status == 200);  // 3 elements
+  CheckError(f.Post("/v2/models/alpha/infer",
+                    R"({"inputs":[{"name":"x","shape":[2,3],"datatype":"FP32","data":[1,2,3,4,5,6]}]})"),
+             400, "input 'x' has 6 elements; with the inputs before it, the request would exceed this server's limit of 3 elements");
+}
+
 TEST_CASE("router: model control mode none refuses load and unload, index stays readable", "[router]") {
   RouterOptions options;
   options.model_control = false;

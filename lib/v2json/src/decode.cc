@@ -493,8 +493,9 @@ struct PendingTensor {
 
 class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, MessageHandler> {
  public:
-  MessageHandler(Mode mode, std::string_view body, rapidjson::MemoryStream* stream)
-      : mode_(mode), body_(body), stream_(stream) {
+  MessageHandler(Mode mode, std::string_view body, rapidjson::MemoryStream* stream,
+                 int64_t max_elements = std::numeric_limits<int64_t>::max())
+      : mode_(mode), body_(body), stream_(stream), max_elements_(max_elements) {
     frames_.reserve(8);
   }
 
@@ -779,6 +780,7 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
       if (pending_.has_shape) {
         auto count = ElementCount(pending_.tensor.shape);
         if (!count.ok()) return TensorFail(count.status().message());
+        if (!WithinElementCap(*count)) return false;  // before anything is reserved for it
         expected = *count;
       }
       pending_.data_started = true;
@@ -834,6 +836,7 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
     }
     auto count = ElementCount(p.tensor.shape);
     if (!count.ok()) return TensorFail(count.status().message());
+    if (!WithinElementCap(*count)) return false;
     if (!p.data_started) {
       sink_.Begin(&p.tensor, *count, p.data_end - p.data_begin);
       const char* begin = body_.data() + p.data_begin;
@@ -860,7 +863,17 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
     }
     tensors.push_back(std::move(p.tensor));
     p = PendingTensor{};
+    elements_ += *count;
     return true;
+  }
+
+  // Whether a tensor of `count` elements fits the request's element cap beside the tensors
+  // read before it; fails the message when not.
+  bool WithinElementCap(int64_t count) {
+    if (count <= max_elements_ - elements_) return true;
+    return Fail(fmt::format("{} has {} elements; with the inputs before it, the request would exceed "
+                            "this server's limit of {} elements",
+                            TensorLabel(), count, max_elements_));
   }
 
   Mode mode_;
@@ -875,6 +888,8 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
   bool output_has_name_ = false;
   PendingTensor pending_;
   ElementSink sink_;
+  int64_t max_elements_;
+  int64_t elements_ = 0;  // of the tensors finished so far
 };
 
 // Runs the SAX reader over the whole body; the message handler's error wins over the reader's.
@@ -997,9 +1012,9 @@ Status ReadTensorSpecs(const rapidjson::Value& object, const char* name,
 
 }  // namespace
 
-StatusOr<InferRequestMessage> DecodeInferRequest(std::string_view body) {
+StatusOr<InferRequestMessage> DecodeInferRequest(std::string_view body, const DecodeLimits& limits) {
   rapidjson::MemoryStream stream(body.data(), body.size());
-  MessageHandler handler(Mode::kRequest, body, &stream);
+  MessageHandler handler(Mode::kRequest, body, &stream, limits.max_elements);
   if (Status s = ParseMessage(body, &handler, &stream); !s.ok()) return s;
   if (!handler.has_tensors) return Status::InvalidArgument("inference request has no 'inputs'");
   InferRequestMessage message;

@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -40,7 +41,14 @@ struct InferRequestMessage {
 // in FP16/FP32/FP64; BOOL takes true/false; BYTES takes strings). "parameters" objects are
 // accepted and ignored, as are unknown keys. Errors are InvalidArgument with a message naming the
 // input and the problem.
-StatusOr<InferRequestMessage> DecodeInferRequest(std::string_view body);
+// Limits a server sets on what one request may ask of it.
+struct DecodeLimits {
+  // The most elements all the inputs of one request may hold together. A tensor whose shape
+  // would pass it is refused (InvalidArgument) before anything is allocated for its data.
+  int64_t max_elements = std::numeric_limits<int64_t>::max();
+};
+
+StatusOr<InferRequestMessage> DecodeInferRequest(std::string_view body, const DecodeLimits& limits = {});
 
 // Encodes a request (for clients): {"id"?, "inputs": [...], "outputs"?: [{"name"}]}.
 std::string EncodeInferRequest(const InferRequest& request, std::string_view id = {});
