@@ -119,11 +119,12 @@ def test_bad_shapes(shared_server, mushroom, shape, contains):
 
 
 def test_huge_shape_with_little_data_allocates_nothing(shared_server, mushroom):
-    """A valid shape with a huge (non-overflowing) product and one element: refused from the
-    element count, before any allocation of that size."""
+    """A valid shape with a huge (non-overflowing) product and one element: refused on the shape
+    alone by the element cap (--max-batch-elements), before any allocation of that size."""
     for shape in ([2 ** 40, 126], [2 ** 55, 1], [1, 2 ** 62]):
         r = post(shared_server, INFER, request(tensor(shape=shape, data=[1.0])))
-        check_error(r, 400, contains="has 1 elements but its shape")
+        check_error(r, 400, f"input 'x' has {shape[0] * shape[1]} elements; with the inputs before it, the "
+                    "request would exceed this server's limit of 16777216 elements")
     check_serving(shared_server, mushroom)
 
 
