@@ -578,7 +578,7 @@ def abuse_once(port, engine):
         assert response is None or 400 <= response[0] < 500, response
 
 
-def test_memory_stays_bounded_under_abuse(hostile_server, mushroom, engine):
+def test_memory_stays_bounded_under_abuse(hostile_server, mushroom, engine, measures_memory):
     """RSS after 300 rounds of abuse is within 16 MiB of RSS after the first 30. Each round makes
     the server read ~300 KB of hostile bodies and heads (90 MB over the loop): a leak of any
     per-request buffer would grow RSS by tens of MiB, while allocator caches and per-thread

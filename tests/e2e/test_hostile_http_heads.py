@@ -31,7 +31,7 @@ def test_empty_header_values_count_against_the_head_limit(hostile_server, mushro
     check_serving(hostile_server, mushroom)
 
 
-def test_a_head_of_empty_header_values_does_not_grow_memory(hostile_server, mushroom, engine):
+def test_a_head_of_empty_header_values_does_not_grow_memory(hostile_server, mushroom, engine, measures_memory):
     if engine == "cpprest":
         pytest.skip("cpprestsdk: see test_hostile_http")
     before = vm_rss_kib(hostile_server.proc.pid)

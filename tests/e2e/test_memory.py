@@ -29,7 +29,7 @@ def cycle(http, url, model, body, expected_check):
     expected_check(r.json()["outputs"][0]["data"])
 
 
-def test_load_unload_cycles_leave_memory_flat(start_server, examples, engine):
+def test_load_unload_cycles_leave_memory_flat(start_server, examples, engine, measures_memory):
     s = start_server()
     X, expected = oracles.mushroom(str(examples))
     Xd, labels, _ = oracles.digits(str(examples))
