@@ -1,7 +1,13 @@
-// The XGBoost runtime: models saved by XGBoost (JSON, UBJSON, legacy binary), run through its
-// C API with in-place prediction on dense rows. The only file that includes <xgboost/c_api.h>.
+// The XGBoost runtime: models saved by XGBoost (JSON, UBJSON, legacy binary). Tree ensembles
+// that XGBoostTreePredictor reproduces exactly (see xgboost_tree_predictor.h) predict with it;
+// every other model runs through XGBoost's C API with in-place prediction on dense rows. The
+// choice is made once, at load.
+//
+// Environment: MODELREPO_XGBOOST_NATIVE_PREDICT=0 (read at each load) makes models loaded from
+// then on predict through XGBoost's C API only, as before the own predictor existed.
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <memory>
 #include <mutex>
@@ -16,6 +22,7 @@
 #include "modelrepo/tabular.h"
 #include "runtimes/errors.h"
 #include "runtimes/xgboost_model_check.h"
+#include "runtimes/xgboost_tree_predictor.h"
 
 namespace modelrepo {
 namespace {
@@ -55,12 +62,23 @@ DMatrixHandle ThreadProxy() {
   return proxy.handle;
 }
 
+// Whether the own predictor may be used: not when MODELREPO_XGBOOST_NATIVE_PREDICT is "0", and
+// only with the XGBoost release whose predictions it reproduces (1.7).
+bool OwnPredictorAllowed() {
+  const char* env = std::getenv("MODELREPO_XGBOOST_NATIVE_PREDICT");
+  if (env && std::strcmp(env, "0") == 0) return false;
+  int major = 0, minor = 0, patch = 0;
+  XGBoostVersion(&major, &minor, &patch);
+  return major == 1 && minor == 7;
+}
+
 class XGBoostModel final : public LoadedModel {
  public:
   XGBoostModel(BoosterHandle booster, std::string name, int64_t features, Objective objective,
-               std::string objective_name, int64_t num_class)
+               std::string objective_name, int64_t num_class,
+               std::unique_ptr<const internal::XGBoostTreePredictor> own)
       : booster_(booster), name_(std::move(name)), features_(features), objective_(objective),
-        num_class_(num_class) {
+        num_class_(num_class), own_(std::move(own)) {
     signature_.platform = "xgboost";
     signature_.inputs.push_back({"input-0", DataType::kFp32, {-1, features_}});
     int64_t width = objective_ == Objective::kMultiSoftprob ? num_class_ : 1;
@@ -90,6 +108,8 @@ class XGBoostModel final : public LoadedModel {
       return internal::UnknownOutput(name_, o, signature_.outputs);
     }
 
+    if (own_) return OwnInfer(x, wanted);
+
     std::vector<Tensor> result;
     std::vector<float> values;  // type-0 prediction, computed once
     int64_t width = 0;
@@ -111,8 +131,70 @@ class XGBoostModel final : public LoadedModel {
     return result;
   }
 
+  bool uses_own_predictor() const { return own_ != nullptr; }
+
  private:
   bool has_proba() const { return objective_ != Objective::kOther; }
+
+  // Infer with the own predictor: the same outputs, shapes and values as the XGBoost path below
+  // (the probabilities are derived from XGBoost's type-0 or margin outputs by the same code),
+  // written straight into the output tensors.
+  StatusOr<std::vector<Tensor>> OwnInfer(const FeatureMatrix<float>& x,
+                                         const std::vector<std::string>& wanted) const {
+    const int64_t rows = x.rows();
+    std::vector<Tensor> result;
+    result.reserve(wanted.size());
+    for (const auto& o : wanted) {
+      if (o == "predict") {
+        Tensor t(o, DataType::kFp32, {rows, own_->output_width()});
+        own_->Predict(x.data(), rows, t.values<float>());
+        result.push_back(std::move(t));
+        continue;
+      }
+      switch (objective_) {
+        case Objective::kMultiSoftprob: {
+          Tensor t(o, DataType::kFp32, {rows, num_class_});
+          own_->Predict(x.data(), rows, t.values<float>());
+          result.push_back(std::move(t));
+          break;
+        }
+        case Objective::kBinaryLogistic:
+        case Objective::kBinaryLogitRaw: {
+          Tensor t(o, DataType::kFp32, {rows, 2});
+          float* p = t.values<float>();
+          for (int64_t i = 0; i < rows; ++i) {
+            float value;
+            own_->Predict(x.row(i), 1, &value);
+            double v = value;
+            double prob = objective_ == Objective::kBinaryLogistic ? v : 1.0 / (1.0 + std::exp(-v));
+            p[2 * i] = static_cast<float>(1.0 - prob);
+            p[2 * i + 1] = static_cast<float>(prob);
+          }
+          result.push_back(std::move(t));
+          break;
+        }
+        case Objective::kMultiSoftmax: {
+          const int64_t k = num_class_;
+          Tensor t(o, DataType::kFp32, {rows, k});
+          float* p = t.values<float>();
+          own_->PredictMargin(x.data(), rows, p);
+          for (int64_t i = 0; i < rows; ++i) {  // in place: each value is read before written
+            float* m = p + i * k;
+            double top = m[0];
+            for (int64_t j = 1; j < k; ++j) top = std::max<double>(top, m[j]);
+            double sum = 0;
+            for (int64_t j = 0; j < k; ++j) sum += std::exp(m[j] - top);
+            for (int64_t j = 0; j < k; ++j) m[j] = static_cast<float>(std::exp(m[j] - top) / sum);
+          }
+          result.push_back(std::move(t));
+          break;
+        }
+        case Objective::kOther:
+          return internal::UnknownOutput(name_, o, signature_.outputs);
+      }
+    }
+    return result;
+  }
 
   // In-place prediction on dense rows; NaN is a missing value.
   Status Predict(const FeatureMatrix<float>& x, bool margin, std::vector<float>* out,
@@ -189,6 +271,7 @@ class XGBoostModel final : public LoadedModel {
   int64_t features_;
   Objective objective_;
   int64_t num_class_;
+  std::unique_ptr<const internal::XGBoostTreePredictor> own_;  // null: XGBoost predicts
   ModelSignature signature_;
 };
 
@@ -254,14 +337,36 @@ class XGBoostRuntime final : public Runtime {
     if (features == 0) {
       return Status::InvalidArgument(fmt::format("{}: the model has no features", what));
     }
+    // The own predictor, built from the model as this booster exports it (the export that
+    // LoadCheckedBooster checked), when it reproduces this model's predictions exactly.
+    std::unique_ptr<const internal::XGBoostTreePredictor> own;
+    if (OwnPredictorAllowed()) {
+      bst_ulong json_len = 0;
+      const char* json = nullptr;
+      if (XGBoosterSaveModelToBuffer(booster, R"({"format":"json"})", &json_len, &json) == 0) {
+        std::string why_not;
+        own = internal::XGBoostTreePredictor::Build(std::string_view(json, json_len), &why_not);
+        if (own && (own->num_feature() != static_cast<int64_t>(features) ||
+                    (kind == Objective::kMultiSoftprob || kind == Objective::kMultiSoftmax
+                         ? own->num_groups() != num_class : own->num_groups() != 1))) {
+          own.reset();
+        }
+      }
+    }
     guard.release();
-    return std::unique_ptr<LoadedModel>(new XGBoostModel(
-        booster, settings.name, static_cast<int64_t>(features), kind, objective, num_class));
+    return std::unique_ptr<LoadedModel>(new XGBoostModel(booster, settings.name,
+                                                         static_cast<int64_t>(features), kind,
+                                                         objective, num_class, std::move(own)));
   }
 };
 
 }  // namespace
 
 std::shared_ptr<Runtime> MakeXGBoostRuntime() { return std::make_shared<XGBoostRuntime>(); }
+
+bool internal::XGBoostModelUsesOwnPredictor(const LoadedModel& model) {
+  auto* xgb = dynamic_cast<const XGBoostModel*>(&model);
+  return xgb && xgb->uses_own_predictor();
+}
 
 }  // namespace modelrepo
