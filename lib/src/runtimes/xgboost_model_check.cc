@@ -574,7 +574,7 @@ StatusOr<std::string> ConvertLegacyModelIsolated(const std::string& bytes) {
   return result.substr(1);
 }
 
-StatusOr<void*> LoadCheckedBooster(std::string bytes) {
+StatusOr<void*> LoadCheckedBooster(std::string bytes, const std::function<void(std::string_view)>& on_export) {
   XGBoostFormat format;
   StatusOr<std::string> prepared = PrepareXGBoostModel(std::move(bytes), &format);
   if (!prepared.ok()) return prepared.status();
@@ -605,6 +605,7 @@ StatusOr<void*> LoadCheckedBooster(std::string bytes) {
     return Invalid(fmt::format("cannot export it for checking: {}", XGBoostError()));
   }
   if (Status s = CheckXGBoostModelJson(std::string_view(json, len)); !s.ok()) return s;
+  if (on_export) on_export(std::string_view(json, len));
   return guard.release();
 }
 

@@ -9,6 +9,7 @@
 #ifndef MODELREPO_SRC_RUNTIMES_XGBOOST_MODEL_CHECK_H_
 #define MODELREPO_SRC_RUNTIMES_XGBOOST_MODEL_CHECK_H_
 
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -37,7 +38,9 @@ Status CheckXGBoostModelJson(std::string_view json);
 // by XGBoost in a child process with bounded memory and CPU time, then checks that JSON; loads the
 // checked JSON, checks the loaded model once more as XGBoost exports it, and returns the booster
 // (a BoosterHandle the caller frees with XGBoosterFree). Errors are InvalidArgument.
-StatusOr<void*> LoadCheckedBooster(std::string bytes);
+// `on_export`, when given, sees that checked export (valid only during the call).
+StatusOr<void*> LoadCheckedBooster(std::string bytes,
+                                   const std::function<void(std::string_view)>& on_export = {});
 
 // Converts UBJSON or legacy binary model bytes to XGBoost's JSON in a child process
 // (modelrepo-xgboost-convert); a crash or a memory blow-up there is an error here.

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -290,7 +291,17 @@ class XGBoostRuntime final : public Runtime {
     // XGBoost reads exactly the bytes that were checked, never the file itself.
     StatusOr<std::string> bytes = internal::ReadModelFile(settings.model_path, settings.display_path);
     if (!bytes.ok()) return Status::InvalidArgument(fmt::format("{}: {}", what, bytes.status().message()));
-    StatusOr<void*> loaded = internal::LoadCheckedBooster(std::move(*bytes));
+    // The own predictor, built from the model as the booster exports it (the export that
+    // LoadCheckedBooster checks), when it reproduces this model's predictions exactly.
+    std::unique_ptr<const internal::XGBoostTreePredictor> own;
+    std::function<void(std::string_view)> build_own;
+    if (OwnPredictorAllowed()) {
+      build_own = [&own](std::string_view json) {
+        std::string why_not;
+        own = internal::XGBoostTreePredictor::Build(json, &why_not);
+      };
+    }
+    StatusOr<void*> loaded = internal::LoadCheckedBooster(std::move(*bytes), build_own);
     if (!loaded.ok()) {
       return Status(loaded.status().code(), fmt::format("{}: {}: {}", what, settings.display_path,
                                                         loaded.status().message()));
@@ -337,21 +348,10 @@ class XGBoostRuntime final : public Runtime {
     if (features == 0) {
       return Status::InvalidArgument(fmt::format("{}: the model has no features", what));
     }
-    // The own predictor, built from the model as this booster exports it (the export that
-    // LoadCheckedBooster checked), when it reproduces this model's predictions exactly.
-    std::unique_ptr<const internal::XGBoostTreePredictor> own;
-    if (OwnPredictorAllowed()) {
-      bst_ulong json_len = 0;
-      const char* json = nullptr;
-      if (XGBoosterSaveModelToBuffer(booster, R"({"format":"json"})", &json_len, &json) == 0) {
-        std::string why_not;
-        own = internal::XGBoostTreePredictor::Build(std::string_view(json, json_len), &why_not);
-        if (own && (own->num_feature() != static_cast<int64_t>(features) ||
-                    (kind == Objective::kMultiSoftprob || kind == Objective::kMultiSoftmax
-                         ? own->num_groups() != num_class : own->num_groups() != 1))) {
-          own.reset();
-        }
-      }
+    if (own && (own->num_feature() != static_cast<int64_t>(features) ||
+                (kind == Objective::kMultiSoftprob || kind == Objective::kMultiSoftmax
+                     ? own->num_groups() != num_class : own->num_groups() != 1))) {
+      own.reset();
     }
     guard.release();
     return std::unique_ptr<LoadedModel>(new XGBoostModel(booster, settings.name,
