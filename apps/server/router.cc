@@ -194,7 +194,8 @@ void Router::Error(const Status& status, HttpResponse* response) {
   response->content_type = kJson;
   response->body.clear();
   v2json::AppendError(status.message(), &response->body);
-  if (response->status >= 500) Log(LogLevel::kError, status.message());
+  // Server faults only: 503 (loading, draining) is a state a client retries, not an error here.
+  if (response->status >= 500 && response->status != 503) Log(LogLevel::kError, status.message());
 }
 
 void Router::Route(const HttpRequest& request, HttpResponse* response) {

@@ -51,7 +51,7 @@ struct RouterOptions {
   bool strict_readiness = false;
   // One line per request through `logger` (--debug).
   bool access_log = false;
-  // Where the router reports server errors (5xx) and, with access_log, each request.
+  // Where the router reports server errors (5xx but 503) and, with access_log, each request.
   Logger logger;
 
   // The most tensor elements one inference request may hold, all inputs together

@@ -262,6 +262,9 @@ TEST_CASE("router: inference errors", "[router]") {
   }
   // Server errors are logged with the message (and so the model's name).
   CHECK(std::find(f.log.begin(), f.log.end(), "model alpha failed") != f.log.end());
+  CHECK(std::find(f.log.begin(), f.log.end(), "not in this build") != f.log.end());
+  // A model that is loading is a state clients retry, not a server fault: not logged.
+  CHECK(std::find(f.log.begin(), f.log.end(), "Model alpha is loading") == f.log.end());
 }
 
 TEST_CASE("router: an exception from the repository is a 500, not a crash", "[router]") {
