@@ -173,14 +173,28 @@ def start_server(server_binary, examples, tmp_path, engine, request):
             print(server.log())
 
 
-@pytest.fixture(scope="module")
-def shared_server(server_binary, examples, tmp_path_factory, engine):
-    """One server per engine for tests that do not change the repository."""
-    repo = copy_models(examples, tmp_path_factory.mktemp("shared") / "models")
-    server = Server(server_binary, repo, engine)
+def serve_until_done(server):
+    """For module fixtures: waits until `server` is ready, yields it, and stops it at the end,
+    which must be with exit code 0."""
     try:
         server.wait_ready()
         yield server
     finally:
         code = server.stop()
         assert code == 0, server.log()
+
+
+@pytest.fixture(scope="module")
+def shared_server(server_binary, examples, tmp_path_factory, engine):
+    """One server per engine for tests that do not change the repository."""
+    repo = copy_models(examples, tmp_path_factory.mktemp("shared") / "models")
+    yield from serve_until_done(Server(server_binary, repo, engine))
+
+
+@pytest.fixture(scope="module")
+def mushroom(examples):
+    """(request body, xgboost's predictions) for 8 rows of the mushroom test set."""
+    import oracles
+    from helpers import infer_body
+    X, expected = oracles.mushroom(str(examples))
+    return infer_body(X[:8]), expected[:8]

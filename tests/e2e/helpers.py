@@ -48,3 +48,13 @@ def vm_rss_kib(pid):
             if line.startswith("VmRSS:"):
                 return int(line.split()[1])
     raise RuntimeError(f"no VmRSS for process {pid}")
+
+
+def check_serving(server, mushroom):
+    """The server is up and answers a real inference, on a new connection, correctly."""
+    import requests
+    assert server.proc.poll() is None, "the server exited:\n" + server.log()
+    body, expected = mushroom
+    r = requests.post(server.url + "/v2/models/mushroom-xgboost/infer", data=body, timeout=30)
+    assert r.status_code == 200, r.text
+    np.testing.assert_array_equal(np.array(r.json()["outputs"][0]["data"], dtype=np.float32), expected)

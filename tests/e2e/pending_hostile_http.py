@@ -15,7 +15,8 @@ import pytest
 
 import rawhttp
 from conftest import TIMEOUT
-from test_hostile_http import INDEX, check_refused, check_serving, hostile_server, mushroom  # noqa: F401
+from helpers import check_serving
+from test_hostile_http import INDEX, check_refused, hostile_server  # noqa: F401
 
 
 def test_chunk_extension_with_an_unterminated_quote_is_400(hostile_server, mushroom, engine):

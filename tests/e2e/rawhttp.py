@@ -8,6 +8,16 @@ def connect(port, timeout=30):
     return sock
 
 
+def parse_head(head):
+    """(status, headers with lower-case names) of a response head without its blank line."""
+    lines = head.decode("latin1").split("\r\n")
+    headers = {}
+    for line in lines[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip()
+    return int(lines[0].split()[1]), headers
+
+
 def read_response(sock):
     """(status, headers with lower-case names, body) of one response; None if the server closed."""
     data = b""
@@ -17,12 +27,7 @@ def read_response(sock):
             return None
         data += chunk
     head, _, rest = data.partition(b"\r\n\r\n")
-    lines = head.decode("latin1").split("\r\n")
-    status = int(lines[0].split()[1])
-    headers = {}
-    for line in lines[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
+    status, headers = parse_head(head)
     length = int(headers.get("content-length", "0"))
     while len(rest) < length:
         chunk = sock.recv(65536)
@@ -92,18 +97,14 @@ def read_responses(sock, count):
             pending += chunk
         else:
             head, _, rest = pending.partition(b"\r\n\r\n")
-            lines = head.decode("latin1").split("\r\n")
-            headers = {}
-            for line in lines[1:]:
-                name, _, value = line.partition(":")
-                headers[name.strip().lower()] = value.strip()
+            status, headers = parse_head(head)
             length = int(headers.get("content-length", "0"))
             while len(rest) < length:
                 chunk = sock.recv(65536)
                 if not chunk:
                     break
                 rest += chunk
-            out.append((int(lines[0].split()[1]), headers, rest[:length]))
+            out.append((status, headers, rest[:length]))
             pending = rest[length:]
             continue
         break

@@ -14,12 +14,10 @@ import time
 
 import numpy as np
 import pytest
-import requests
 
-import oracles
 import rawhttp
-from conftest import TIMEOUT, Server, copy_models
-from helpers import check_error, infer_body, vm_rss_kib
+from conftest import TIMEOUT, Server, copy_models, serve_until_done
+from helpers import check_serving, vm_rss_kib
 
 MAX_BODY = 100_000  # --http-max-body of the servers here
 INDEX = "POST /v2/repository/index HTTP/1.1\r\nHost: x\r\n"
@@ -159,28 +157,7 @@ def hostile_server(server_binary, examples, tmp_path_factory, engine):
     """One server per engine with a small body limit; it must survive the whole module and stop
     with exit code 0."""
     repo = copy_models(examples, tmp_path_factory.mktemp("hostile") / "models")
-    server = Server(server_binary, repo, engine, "--http-max-body", str(MAX_BODY))
-    try:
-        server.wait_ready()
-        yield server
-    finally:
-        code = server.stop()
-        assert code == 0, server.log()
-
-
-@pytest.fixture(scope="module")
-def mushroom(examples):
-    X, expected = oracles.mushroom(str(examples))
-    return infer_body(X[:8]), expected[:8]
-
-
-def check_serving(server, mushroom):
-    """The server is up and answers a real inference, on a new connection, correctly."""
-    assert server.proc.poll() is None, "the server exited:\n" + server.log()
-    body, expected = mushroom
-    r = requests.post(server.url + "/v2/models/mushroom-xgboost/infer", data=body, timeout=TIMEOUT)
-    assert r.status_code == 200, r.text
-    np.testing.assert_array_equal(np.array(r.json()["outputs"][0]["data"], dtype=np.float32), expected)
+    yield from serve_until_done(Server(server_binary, repo, engine, "--http-max-body", str(MAX_BODY)))
 
 
 def check_refused(response, closed, status=None, json_body=True):

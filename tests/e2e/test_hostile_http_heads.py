@@ -5,8 +5,8 @@ import pytest
 
 import rawhttp
 from conftest import TIMEOUT
-from helpers import vm_rss_kib
-from test_hostile_http import INDEX, check_refused, check_serving, hostile_server, mushroom  # noqa: F401
+from helpers import check_serving, vm_rss_kib
+from test_hostile_http import INDEX, check_refused, hostile_server  # noqa: F401
 
 
 @pytest.mark.parametrize("coding", ["gzip", "chunked, gzip", "identity", "foo"])

@@ -10,24 +10,10 @@ import pytest
 import requests
 
 import oracles
-from helpers import check_error, infer_body
+from helpers import check_error, check_serving, infer_body
 
 INFER = "/v2/models/mushroom-xgboost/infer"
 ROW = [0.0] * 126
-
-
-@pytest.fixture(scope="module")
-def mushroom(examples):
-    X, expected = oracles.mushroom(str(examples))
-    return infer_body(X[:8]), expected[:8]
-
-
-def check_serving(server, mushroom):
-    assert server.proc.poll() is None, "the server exited:\n" + server.log()
-    body, expected = mushroom
-    r = requests.post(server.url + INFER, data=body, timeout=30)
-    assert r.status_code == 200, r.text
-    np.testing.assert_array_equal(np.array(r.json()["outputs"][0]["data"], dtype=np.float32), expected)
 
 
 def tensor(**fields):
