@@ -216,7 +216,11 @@ void AppendString(std::string_view s, std::string* out) {
   out->push_back('"');
 }
 
-void AppendFloat(float value, std::string* out) {
+namespace {
+
+// Shortest round-trip text of a float or double; null when it is not finite.
+template <class T>
+void AppendFloating(T value, std::string* out) {
   if (!std::isfinite(value)) {
     out->append("null");
     return;
@@ -226,15 +230,11 @@ void AppendFloat(float value, std::string* out) {
   AppendFloatText(buf, r.ptr, out);
 }
 
-void AppendDouble(double value, std::string* out) {
-  if (!std::isfinite(value)) {
-    out->append("null");
-    return;
-  }
-  char buf[32];
-  auto r = std::to_chars(buf, buf + sizeof(buf), value);
-  AppendFloatText(buf, r.ptr, out);
-}
+}  // namespace
+
+void AppendFloat(float value, std::string* out) { AppendFloating(value, out); }
+
+void AppendDouble(double value, std::string* out) { AppendFloating(value, out); }
 
 void AppendHalf(uint16_t half_bits, std::string* out) {
   float value = HalfToFloat(half_bits);
