@@ -279,7 +279,7 @@ class BeastEngine final : public HttpEngine {
       });
       return;
     }
-    if (!draining()) {
+    if (!draining() && !OverConnectionLimit()) {
       auto session = std::make_shared<Session>(std::move(socket), *this);
       {
         std::lock_guard<std::mutex> lock(sessions_mutex_);
@@ -287,13 +287,35 @@ class BeastEngine final : public HttpEngine {
       }
       session->Start();
     }
-    Accept();
+    Accept();  // a socket not given to a session is closed here
+  }
+
+  // Whether accepting one more connection would pass --http-max-connections. The first refusal
+  // after a time below the limit is logged, not each one.
+  bool OverConnectionLimit() {
+    if (options_.max_connections == 0) return false;
+    size_t open = 0;
+    {
+      std::lock_guard<std::mutex> lock(sessions_mutex_);
+      open = sessions_.size();
+    }
+    if (open < options_.max_connections) {
+      limit_logged_ = false;
+      return false;
+    }
+    if (!limit_logged_) {
+      Log(LogLevel::kWarning, fmt::format("{} connections open, the limit (--http-max-connections): "
+                                          "closing new ones until some end", open));
+      limit_logged_ = true;
+    }
+    return true;
   }
 
   Router& router_;
   EngineOptions options_;
   std::mutex sessions_mutex_;
   std::unordered_map<Session*, Entry> sessions_;  // guarded by sessions_mutex_
+  bool limit_logged_ = false;                     // on the accepting thread only
   std::atomic<bool> draining_{false};
   // After sessions_: handlers they still hold unregister on destruction.
   std::vector<std::unique_ptr<Worker>> workers_;

@@ -4,6 +4,7 @@
 #define MODELREPO_SERVER_HTTP_ENGINE_H_
 
 #include <chrono>
+#include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -21,6 +22,9 @@ struct EngineOptions {
   uint32_t max_header = 16 * 1024;         // larger request heads are answered 431
   // A connection waiting this long for (the rest of) a request is closed.
   std::chrono::seconds idle_timeout{60};
+  // Open connections at most (Beast engine); 0: no limit but the process's file descriptors.
+  // Connections beyond it are closed at once.
+  size_t max_connections = 0;
   Logger logger;
 };
 

@@ -114,6 +114,11 @@ int Run(int argc, char** argv) {
   engine_options.port = static_cast<uint16_t>(options.http_port);
   engine_options.threads = options.threads;
   engine_options.max_body = options.http_max_body;
+  engine_options.idle_timeout = std::chrono::seconds(options.http_idle_timeout_seconds);
+  engine_options.max_connections = static_cast<size_t>(options.http_max_connections);
+  if (options.http_engine == "cpprest" && options.http_max_connections > 0) {
+    LogLine(LogLevel::kWarning, "--http-max-connections is not supported by the cpprest engine: ignored");
+  }
   engine_options.logger = LogLine;
   std::unique_ptr<HttpEngine> engine = options.http_engine == "cpprest"
                                            ? MakeCppRestEngine(router, engine_options)

@@ -117,6 +117,10 @@ Options:
   --strict-readiness               readiness also requires every model to have loaded
   --debug                          debug logs and one access-log line per request
   --http-max-body SIZE             largest request body, e.g. 64MiB (default 64MiB)
+  --http-idle-timeout SECONDS      time a connection has for a request's head, then for its
+                                   body, and between requests (default 60)
+  --http-max-connections N         open connections at most; more are closed at once (Beast
+                                   engine; default 0: no limit but the file descriptors)
   --max-batch-elements N           most tensor elements one inference request may hold, all
                                    inputs together (default 16777216)
   --shutdown-timeout SECONDS       how long requests in flight may take to finish on
@@ -181,7 +185,8 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
     } else {
       static const char* const kValueFlags[] = {"--host", "--http-port", "--http-engine", "--threads",
                                                 "--load-models-at-startup", "--http-max-body",
-                                                "--shutdown-timeout", "--max-batch-elements", "--model-control-mode",
+                                                "--shutdown-timeout", "--max-batch-elements", "--http-idle-timeout",
+                                                "--http-max-connections", "--model-control-mode",
                                                 "--repository-api-token", "--repository-api-token-file"};
       if (std::find(std::begin(kValueFlags), std::end(kValueFlags), flag) == std::end(kValueFlags)) {
         return Status::InvalidArgument(fmt::format("unknown option {}", flag));
@@ -210,6 +215,12 @@ StatusOr<CommandLine> ParseCommandLine(const std::vector<std::string>& args) {
         if (!ParseSize(*v, &o.http_max_body)) return BadValue(flag, *v, "a size such as 1048576 or 64MiB");
       } else if (flag == "--shutdown-timeout") {
         if (!ParseSeconds(*v, &o.shutdown_timeout_seconds)) return BadValue(flag, *v, "seconds, such as 30");
+      } else if (flag == "--http-idle-timeout") {
+        if (!ParseInt(*v, 1, 24 * 3600, &n)) return BadValue(flag, *v, "whole seconds 1-86400");
+        o.http_idle_timeout_seconds = static_cast<int>(n);
+      } else if (flag == "--http-max-connections") {
+        if (!ParseInt(*v, 0, 1000000, &n)) return BadValue(flag, *v, "a number of connections 0-1000000");
+        o.http_max_connections = static_cast<int>(n);
       } else if (flag == "--max-batch-elements") {
         if (!ParseInt(*v, 1, int64_t{1} << 40, &n)) return BadValue(flag, *v, "a number of elements 1-2^40");
         o.max_batch_elements = n;

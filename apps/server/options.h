@@ -22,6 +22,8 @@ struct ServerOptions {
   uint64_t http_max_body = uint64_t{64} << 20;
   int64_t max_batch_elements = int64_t{1} << 24;  // tensor elements an inference request may hold
   double shutdown_timeout_seconds = 30;
+  int http_idle_timeout_seconds = 60;  // for a request's head, its body, and between requests
+  int http_max_connections = 0;        // 0: no limit (Beast engine)
   // Management (load/unload) access. "explicit": load and unload are served; "none": they answer
   // 403 and the index stays readable (Triton's --model-control-mode).
   std::string model_control_mode = "explicit";

@@ -67,6 +67,12 @@ TEST_CASE("options: every flag, with a space or an equals sign", "[options]") {
   CHECK(Parse({"start", "m", "--shutdown-timeout=500ms"}).options.shutdown_timeout_seconds == 0.5);
   CHECK_FALSE(Parse({"start", "m", "--debug=false"}).options.debug);
   CHECK(Parse({"start", "m"}).options.max_batch_elements == 16777216);
+  CHECK(Parse({"start", "m"}).options.http_idle_timeout_seconds == 60);
+  CHECK(Parse({"start", "m", "--http-idle-timeout", "5"}).options.http_idle_timeout_seconds == 5);
+  CHECK_THAT(ParseError({"start", "m", "--http-idle-timeout", "0"}), Catch::Contains("--http-idle-timeout"));
+  CHECK(Parse({"start", "m"}).options.http_max_connections == 0);
+  CHECK(Parse({"start", "m", "--http-max-connections=100"}).options.http_max_connections == 100);
+  CHECK_THAT(ParseError({"start", "m", "--http-max-connections", "-1"}), Catch::Contains("--http-max-connections"));
   CHECK(Parse({"start", "m", "--max-batch-elements", "1000"}).options.max_batch_elements == 1000);
   CHECK_THAT(ParseError({"start", "m", "--max-batch-elements", "0"}), Catch::Contains("--max-batch-elements"));
 }
