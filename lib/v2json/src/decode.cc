@@ -775,16 +775,15 @@ class MessageHandler : public rapidjson::BaseReaderHandler<rapidjson::UTF8<>, Me
     pending_.has_data = true;
     data_depth_ = 1;
     pending_.data_begin = stream_->Tell();
-    if (pending_.has_datatype) {
-      int64_t expected = -1;
-      if (pending_.has_shape) {
-        auto count = ElementCount(pending_.tensor.shape);
-        if (!count.ok()) return TensorFail(count.status().message());
-        if (!WithinElementCap(*count)) return false;  // before anything is reserved for it
-        expected = *count;
-      }
+    // Elements are stored as they are read only when the datatype and the shape came first, so
+    // that the element cap applies before anything is stored; otherwise the array is only checked
+    // now and read again once the tensor is complete.
+    if (pending_.has_datatype && pending_.has_shape) {
+      auto count = ElementCount(pending_.tensor.shape);
+      if (!count.ok()) return TensorFail(count.status().message());
+      if (!WithinElementCap(*count)) return false;  // before anything is reserved for it
       pending_.data_started = true;
-      sink_.Begin(&pending_.tensor, expected, body_.size());
+      sink_.Begin(&pending_.tensor, *count, body_.size());
     }
     FastScanData();
     return true;
