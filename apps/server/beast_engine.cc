@@ -354,7 +354,10 @@ void Session::ReadHead() {
   const std::size_t limit = engine_.options().max_header;
   beast::error_code ec;
   while (buffer_.size() > 0 && !parser_->is_header_done()) {
-    std::size_t used = parser_->put(buffer_.data(), ec);
+    // The parser sees at most one byte past the limit, even when more is buffered (a pipelined
+    // request read together with the previous body).
+    const std::size_t window = std::min(buffer_.size(), limit + 1 - head_bytes_);
+    std::size_t used = parser_->put(net::const_buffer(buffer_.data().data(), window), ec);
     buffer_.consume(used);
     head_bytes_ += used;
     if (ec == http::error::need_more) {
@@ -364,6 +367,7 @@ void Session::ReadHead() {
     if (ec) return OnHeader(ec, 0);
     if (used == 0) break;
   }
+  if (head_bytes_ > limit) return OnHeader(http::error::header_limit, 0);
   if (parser_->is_header_done()) return OnHeader({}, 0);
   if (head_bytes_ + buffer_.size() > limit) return OnHeader(http::error::header_limit, 0);
   // Room for one byte past the limit, so that a head over it is seen as such.

@@ -53,3 +53,36 @@ def test_a_head_over_16_kib_of_small_fields_is_431(hostile_server, mushroom, eng
     response, closed = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
     check_refused(response, closed, 431)
     check_serving(hostile_server, mushroom)
+
+
+def head_of(size):
+    """A GET head of exactly `size` bytes, the blank line included."""
+    start = b"GET /v2 HTTP/1.1\r\nHost: x\r\nX-Pad: "
+    end = b"\r\n\r\n"
+    return start + b"a" * (size - len(start) - len(end)) + end
+
+
+@pytest.mark.parametrize("size,status", [(16 * 1024, 200), (16 * 1024 + 1, 431)])
+def test_the_head_limit_is_exact(hostile_server, mushroom, engine, size, status):
+    if engine == "cpprest":
+        pytest.skip("cpprestsdk: see test_hostile_http")
+    response, closed = rawhttp.exchange(hostile_server.port, head_of(size), timeout=TIMEOUT,
+                                        wait_close=status != 200)
+    assert response is not None and response[0] == status, response
+    check_serving(hostile_server, mushroom)
+
+
+def test_a_pipelined_head_read_with_the_previous_body_is_held_to_the_limit(hostile_server, mushroom, engine):
+    """The next request's head arrives in the same read as a large body: it is still counted."""
+    if engine == "cpprest":
+        pytest.skip("cpprestsdk: see test_hostile_http")
+    body = b"{}" + b" " * 40_000
+    first = INDEX.encode() + b"Content-Length: %d\r\n\r\n" % len(body) + body
+    second = b"GET /" + b"a" * 16_000 + b" HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * 2_500 + b"\r\n"
+    sock = rawhttp.connect(hostile_server.port, timeout=TIMEOUT)
+    sock.sendall(first + second)
+    responses = rawhttp.read_responses(sock, 2)
+    sock.close()
+    assert responses[0] is not None and responses[0][0] == 200, responses[0]
+    assert responses[1] is not None and responses[1][0] == 431, responses[1]
+    check_serving(hostile_server, mushroom)
