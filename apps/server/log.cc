@@ -25,12 +25,21 @@ std::string_view LevelName(LogLevel level) {
 }  // namespace
 
 void AppendEscapedForLog(std::string_view text, fmt::memory_buffer* out) {
-  for (char ch : text) {
-    auto c = static_cast<unsigned char>(ch);
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto c = static_cast<unsigned char>(text[i]);
+    auto next = [&](size_t k) { return i + k < text.size() ? static_cast<unsigned char>(text[i + k]) : 0; };
     if (c < 0x20 || c == 0x7F) {
       fmt::format_to(std::back_inserter(*out), "\\x{:02x}", c);
+    } else if (c == 0xC2 && next(1) >= 0x80 && next(1) <= 0x9F) {
+      // C1 controls in UTF-8 (NEL, U+0085, among them), which some tools take as line breaks.
+      fmt::format_to(std::back_inserter(*out), "\\u{:04x}", next(1));
+      i += 1;
+    } else if (c == 0xE2 && next(1) == 0x80 && (next(2) == 0xA8 || next(2) == 0xA9)) {
+      // U+2028 LINE SEPARATOR and U+2029 PARAGRAPH SEPARATOR.
+      fmt::format_to(std::back_inserter(*out), "\\u{:04x}", 0x2000 + (next(2) - 0x80));
+      i += 2;
     } else {
-      out->push_back(ch);
+      out->push_back(static_cast<char>(c));
     }
   }
 }

@@ -18,8 +18,10 @@ bool LogEnabled(LogLevel level);
 // Thread-safe; never throws. The message is escaped as EscapeForLog does.
 void LogLine(LogLevel level, std::string_view message);
 
-// Control bytes (newline, carriage return, escape, ...) become \xNN, so text taken from a request
-// or a model folder cannot forge or hide log lines; other bytes pass unchanged.
+// Control bytes (newline, carriage return, escape, ...) become \xNN, and the Unicode line breaks
+// (C1 controls such as NEL, U+2028, U+2029) \uNNNN, so text taken from a request or a model folder
+// cannot start a log line of its own; other bytes pass unchanged (a backslash too, so escaped
+// text stays readable, not unambiguous).
 std::string EscapeForLog(std::string_view text);
 void AppendEscapedForLog(std::string_view text, fmt::memory_buffer* out);
 
