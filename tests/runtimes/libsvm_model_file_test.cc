@@ -45,6 +45,7 @@ TEST_CASE("a well-formed model passes and is described") {
   CHECK(with_prob->has_probability);
   auto crlf = CheckLibSVMModel(Replace(Replace(kValid, "rbf\n", "rbf\r\n"), "2:1\n", "2:1\r\n"));
   CHECK(crlf.ok());
+  CHECK(CheckLibSVMModel(kValid + "\n\n  \n").ok());  // blank lines after the last support vector
 }
 
 TEST_CASE("regression and one-class models pass") {
@@ -87,6 +88,8 @@ TEST_CASE("corrupted, truncated and lying models are refused") {
       {"value not a number", Replace(kValid, "2:1\n", "2:abc\n")},
       {"infinite value", Replace(kValid, "2:1\n", "2:1e999\n")},
       {"probA without probB", Replace(kValid, "nr_sv", "probA 1 2 3\nnr_sv")},
+      {"blank line among the support vectors", Replace(kValid, "-1 0.5 2:1\n", "\n-1 0.5 2:1\n")},
+      {"whitespace line among the support vectors", Replace(kValid, "-1 0.5 2:1\n", " \t\n-1 0.5 2:1\n")},
       {"repeated probB", Replace(kValid, "nr_sv", "probA 1 2 3\nprobB 1 2 3\nprobB 1 2 3\nnr_sv")},
       {"repeated rho", Replace(kValid, "rho 0.1 0.2 0.3", "rho 0.1 0.2 0.3\nrho 0.1 0.2 0.3")},
       {"repeated svm_type", Replace(kValid, "kernel_type", "svm_type c_svc\nkernel_type")},

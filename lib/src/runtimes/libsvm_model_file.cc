@@ -190,7 +190,12 @@ StatusOr<LibSVMModelInfo> CheckLibSVMModel(std::string_view text) {
   int64_t svs = 0;
   while (next_line(&line)) {
     auto tok = Split(line);
-    if (tok.empty()) continue;
+    if (tok.empty()) {
+      // libsvm reads the next total_sv lines as support vectors, blank or not (a blank one makes
+      // it parse a null pointer); blank lines after the last one are never read.
+      if (svs < info.total_sv) return error("a blank line among the support vectors");
+      continue;
+    }
     if (svs == info.total_sv) return error("more support vectors than total_sv");
     if (tok.size() < coefs) return error(fmt::format("a support vector needs {} coefficients", coefs));
     for (size_t i = 0; i < coefs; ++i) {
