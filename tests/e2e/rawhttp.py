@@ -20,13 +20,18 @@ def parse_head(head):
 
 def read_response(sock):
     """(status, headers with lower-case names, body) of one response; None if the server closed."""
-    data = b""
-    while b"\r\n\r\n" not in data:
+    return _read_one(sock, b"")[0]
+
+
+def _read_one(sock, pending):
+    """One response from `pending` bytes already read plus what the socket gives, and the bytes
+    read past its end: (response or None when the server closed first, leftover)."""
+    while b"\r\n\r\n" not in pending:
         chunk = sock.recv(65536)
         if not chunk:
-            return None
-        data += chunk
-    head, _, rest = data.partition(b"\r\n\r\n")
+            return None, b""
+        pending += chunk
+    head, _, rest = pending.partition(b"\r\n\r\n")
     status, headers = parse_head(head)
     length = int(headers.get("content-length", "0"))
     while len(rest) < length:
@@ -34,7 +39,7 @@ def read_response(sock):
         if not chunk:
             break
         rest += chunk
-    return status, headers, rest[:length]
+    return (status, headers, rest[:length]), rest[length:]
 
 
 def request_bytes(method, path, body=b"", headers=None):
@@ -89,23 +94,8 @@ def read_responses(sock, count):
     out = []
     pending = b""
     for _ in range(count):
-        while b"\r\n\r\n" not in pending:
-            chunk = sock.recv(65536)
-            if not chunk:
-                out.append(None)
-                break
-            pending += chunk
-        else:
-            head, _, rest = pending.partition(b"\r\n\r\n")
-            status, headers = parse_head(head)
-            length = int(headers.get("content-length", "0"))
-            while len(rest) < length:
-                chunk = sock.recv(65536)
-                if not chunk:
-                    break
-                rest += chunk
-            out.append((status, headers, rest[:length]))
-            pending = rest[length:]
-            continue
-        break
+        response, pending = _read_one(sock, pending)
+        out.append(response)
+        if response is None:
+            break
     return out + [None] * (count - len(out))
