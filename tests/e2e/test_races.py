@@ -68,6 +68,28 @@ def check_index(r):
     return None
 
 
+def infer_until(stop, url, body, want, counts, failures):
+    """Infers on one keep-alive connection until `stop`, checking every answer."""
+    with requests.Session() as http:
+        while not stop.is_set():
+            r = http.post(url + f"/v2/models/{MODEL}/infer", data=body, timeout=30)
+            if (problem := check_infer_answer(r, want, counts)) is not None:
+                failures.add(problem)
+
+
+def poll_index_until(stop, url, failures, with_readiness=False):
+    """Polls the index (and, with_readiness, the model's readiness) until `stop`."""
+    with requests.Session() as http:
+        while not stop.is_set():
+            if (problem := check_index(http.post(url + "/v2/repository/index", timeout=30))) is not None:
+                failures.add(problem)
+            if with_readiness:
+                r = http.get(url + f"/v2/models/{MODEL}/ready", timeout=30)
+                if r.status_code not in (200, 400):
+                    failures.add(f"ready {r.status_code}: {r.text[:200]}")
+                time.sleep(0.005)
+
+
 def test_inference_while_the_model_is_unloaded_and_loaded_300_times(start_server, examples):
     s = start_server()
     X, expected = oracles.mushroom(str(examples))
@@ -77,23 +99,6 @@ def test_inference_while_the_model_is_unloaded_and_loaded_300_times(start_server
     counts = [{"ok": 0, "404": 0, "503": 0} for _ in range(3)]
     cycles = 300
 
-    def infer(c):
-        with requests.Session() as http:
-            while not stop.is_set():
-                r = http.post(s.url + f"/v2/models/{MODEL}/infer", data=body, timeout=30)
-                if (problem := check_infer_answer(r, want, c)) is not None:
-                    failures.add(problem)
-
-    def poll_index():
-        with requests.Session() as http:
-            while not stop.is_set():
-                if (problem := check_index(http.post(s.url + "/v2/repository/index", timeout=30))) is not None:
-                    failures.add(problem)
-                r = http.get(s.url + f"/v2/models/{MODEL}/ready", timeout=30)
-                if r.status_code not in (200, 400):
-                    failures.add(f"ready {r.status_code}: {r.text[:200]}")
-                time.sleep(0.005)
-
     def cycle():
         with requests.Session() as http:
             for i in range(cycles):
@@ -102,7 +107,8 @@ def test_inference_while_the_model_is_unloaded_and_loaded_300_times(start_server
                     if r.status_code != 200 or r.content:
                         failures.add(f"{action} #{i}: {r.status_code} {r.text[:200]}")
 
-    readers = [failures.run(infer, c) for c in counts] + [failures.run(poll_index)]
+    readers = ([failures.run(infer_until, stop, s.url, body, want, c, failures) for c in counts]
+               + [failures.run(poll_index_until, stop, s.url, failures, True)])
     cycler = failures.run(cycle)
     cycler.join(timeout=150)
     assert not cycler.is_alive(), "load/unload cycles hung:\n" + s.log()[-3000:]
@@ -147,21 +153,10 @@ def test_concurrent_loads_and_unloads_of_one_model(start_server, examples):
                 if not ok:
                     failures.add(f"{action}: {r.status_code} {r.text[:200]}")
 
-    def infer():
-        with requests.Session() as http:
-            while not stop.is_set():
-                r = http.post(s.url + f"/v2/models/{MODEL}/infer", data=body, timeout=30)
-                if (problem := check_infer_answer(r, want, counts)) is not None:
-                    failures.add(problem)
-
-    def poll_index():
-        with requests.Session() as http:
-            while not stop.is_set():
-                if (problem := check_index(http.post(s.url + "/v2/repository/index", timeout=30))) is not None:
-                    failures.add(problem)
-
     managers = [failures.run(manage, p) for p in plans]
-    others = [failures.run(infer), failures.run(infer), failures.run(poll_index)]
+    others = [failures.run(infer_until, stop, s.url, body, want, counts, failures),
+              failures.run(infer_until, stop, s.url, body, want, counts, failures),
+              failures.run(poll_index_until, stop, s.url, failures)]
     for t in managers:
         t.join(timeout=120)
         assert not t.is_alive(), "loads/unloads hung:\n" + s.log()[-3000:]
