@@ -19,16 +19,27 @@ def read_sparse(path):
     return labels, rows
 
 
-def read_dense(path, n_features):
-    """(X, y) as numpy float64 arrays, X of shape [N, n_features]: feature j goes to column j - 1,
-    and the features a row leaves out are zeros."""
+def dense(rows, n_features):
+    """Sparse rows ({index: value}) as a numpy float64 array of shape [N, n_features]: feature j
+    goes to column j - 1, and the features a row leaves out are zeros."""
     import numpy as np
 
-    labels, rows = read_sparse(path)
     X = np.zeros((len(rows), n_features))
     for i, row in enumerate(rows):
         for j, value in row.items():
             if not 1 <= j <= n_features:
-                raise ValueError(f"{path}: feature {j} outside 1..{n_features}")
+                raise ValueError(f"feature {j} outside 1..{n_features}")
             X[i, j - 1] = value
+    return X
+
+
+def read_dense(path, n_features):
+    """(X, y) of a LIBSVM text file as numpy float64 arrays, X as dense() makes it."""
+    import numpy as np
+
+    labels, rows = read_sparse(path)
+    try:
+        X = dense(rows, n_features)
+    except ValueError as e:
+        raise ValueError(f"{path}: {e}") from None
     return X, np.array(labels)
