@@ -21,11 +21,15 @@ def test_transfer_encoding_not_ending_in_chunked_is_400_and_closed(hostile_serve
     check_serving(hostile_server, mushroom)
 
 
-@pytest.mark.parametrize("count", [10_000, 100_000])
-def test_empty_header_values_count_against_the_head_limit(hostile_server, mushroom, engine, count):
+@pytest.mark.parametrize("field,count", [(b"X:\r\n", 10_000), (b"X:\r\n", 100_000),
+                                         (b"X: y\r\n", 3000), (b"X: y\r\n", 4000)])
+def test_heads_of_many_short_fields_are_431(hostile_server, mushroom, engine, field, count):
+    """Every byte of the head counts against its limit: fields with empty values written without
+    a space, and 18-24 KB of short fields sent at once (which Boost.Beast's own limit, applied per
+    parser call, lets through)."""
     if engine == "cpprest":
         pytest.skip("cpprestsdk: see test_hostile_http")
-    data = b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X:\r\n" * count + b"\r\n"
+    data = b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + field * count + b"\r\n"
     response, closed = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
     check_refused(response, closed, 431)
     check_serving(hostile_server, mushroom)
@@ -40,18 +44,6 @@ def test_a_head_of_empty_header_values_does_not_grow_memory(hostile_server, mush
     after = vm_rss_kib(hostile_server.proc.pid)
     assert response is None or response[0] == 431, response
     assert after - before < 16 * 1024, (before, after)
-    check_serving(hostile_server, mushroom)
-
-
-@pytest.mark.parametrize("fields", [3000, 4000])
-def test_a_head_over_16_kib_of_small_fields_is_431(hostile_server, mushroom, engine, fields):
-    """18-24 KB heads of short fields sent at once are read whole (the limit is applied per parser
-    call, not to the whole head; 30 KB and more are refused)."""
-    if engine == "cpprest":
-        pytest.skip("cpprestsdk: see test_hostile_http")
-    data = b"GET /v2 HTTP/1.1\r\nHost: x\r\n" + b"X: y\r\n" * fields + b"\r\n"
-    response, closed = rawhttp.exchange(hostile_server.port, data, timeout=TIMEOUT)
-    check_refused(response, closed, 431)
     check_serving(hostile_server, mushroom)
 
 

@@ -6,8 +6,7 @@ import subprocess
 import numpy as np
 import pytest
 
-import oracles
-from helpers import INDEX_BOTH_READY, check_empty_ok, check_error, infer_body
+from helpers import INDEX_BOTH_READY, check_empty_ok, check_error, check_serving, infer_body
 
 TOKEN = "e2e-token-0123456789abcdef"
 UNLOAD = "/v2/repository/models/mushroom-xgboost/unload"
@@ -18,15 +17,7 @@ def bearer(token):
     return {"Authorization": f"Bearer {token}"}
 
 
-def check_mushroom_serves(server, examples):
-    X, expected = oracles.mushroom(str(examples))
-    r = server.post("/v2/models/mushroom-xgboost/infer", data=infer_body(X[:5]))
-    assert r.status_code == 200, r.text
-    got = np.asarray(r.json()["outputs"][0]["data"], dtype=np.float32)
-    np.testing.assert_array_equal(got, expected[:5].astype(np.float32))
-
-
-def test_model_control_mode_none_refuses_load_and_unload(start_server, examples):
+def test_model_control_mode_none_refuses_load_and_unload(start_server, mushroom):
     s = start_server("--model-control-mode", "none")
     refused = "model control is disabled on this server (--model-control-mode none)"
     check_error(s.post(UNLOAD), 403, refused)
@@ -35,12 +26,12 @@ def test_model_control_mode_none_refuses_load_and_unload(start_server, examples)
     check_error(s.post("/v2/repository/models/no-such-model/load"), 403, refused)
     r = s.post("/v2/repository/index", json={})
     assert r.status_code == 200 and r.text == INDEX_BOTH_READY
-    check_mushroom_serves(s, examples)
+    check_serving(s, mushroom)
     assert any("model control mode none" in line for line in s.lines)
 
 
 @pytest.mark.parametrize("source", ["flag", "file", "environment"])
-def test_token_guards_load_and_unload(start_server, examples, tmp_path, source, monkeypatch):
+def test_token_guards_load_and_unload(start_server, mushroom, tmp_path, source, monkeypatch):
     if source == "flag":
         s = start_server("--repository-api-token", TOKEN)
     elif source == "file":
@@ -58,7 +49,7 @@ def test_token_guards_load_and_unload(start_server, examples, tmp_path, source, 
         check_error(s.post(UNLOAD, headers=bearer(guess)), 403, invalid)
     # Nothing changed.
     assert s.post("/v2/repository/index", json={}).text == INDEX_BOTH_READY
-    check_mushroom_serves(s, examples)
+    check_serving(s, mushroom)
 
     check_empty_ok(s.post(UNLOAD, headers=bearer(TOKEN)))
     index = s.post("/v2/repository/index", json={}).json()
@@ -66,7 +57,7 @@ def test_token_guards_load_and_unload(start_server, examples, tmp_path, source, 
     check_error(s.post(LOAD), 403, missing)
     check_empty_ok(s.post(LOAD, headers=bearer(TOKEN)))
     assert s.post("/v2/repository/index", json={}).text == INDEX_BOTH_READY
-    check_mushroom_serves(s, examples)
+    check_serving(s, mushroom)
     assert not any(TOKEN in line for line in s.lines), "the token must never be logged"
 
 
