@@ -145,27 +145,38 @@ class XGBoostModel final : public LoadedModel {
     const int64_t rows = x.rows();
     std::vector<Tensor> result;
     result.reserve(wanted.size());
+    // The type-0 predictions (rows x output_width), once computed into an output tensor: the
+    // outputs that need them again copy or read them instead of predicting twice.
+    const float* type0 = nullptr;
+    auto type0_into = [&](Tensor&& t) {
+      if (type0) {
+        if (!t.data.empty()) std::memcpy(t.values<float>(), type0, t.data.size());
+      } else {
+        own_->Predict(x.data(), rows, t.values<float>());
+      }
+      result.push_back(std::move(t));
+      type0 = result.back().values<float>();
+    };
     for (const auto& o : wanted) {
       if (o == "predict") {
-        Tensor t(o, DataType::kFp32, {rows, own_->output_width()});
-        own_->Predict(x.data(), rows, t.values<float>());
-        result.push_back(std::move(t));
+        type0_into(Tensor(o, DataType::kFp32, {rows, own_->output_width()}));
         continue;
       }
       switch (objective_) {
-        case Objective::kMultiSoftprob: {
-          Tensor t(o, DataType::kFp32, {rows, num_class_});
-          own_->Predict(x.data(), rows, t.values<float>());
-          result.push_back(std::move(t));
+        case Objective::kMultiSoftprob:
+          type0_into(Tensor(o, DataType::kFp32, {rows, num_class_}));
           break;
-        }
         case Objective::kBinaryLogistic:
         case Objective::kBinaryLogitRaw: {
           Tensor t(o, DataType::kFp32, {rows, 2});
           float* p = t.values<float>();
           for (int64_t i = 0; i < rows; ++i) {
             float value;
-            own_->Predict(x.row(i), 1, &value);
+            if (type0) {
+              value = type0[i];
+            } else {
+              own_->Predict(x.row(i), 1, &value);
+            }
             double v = value;
             double prob = objective_ == Objective::kBinaryLogistic ? v : 1.0 / (1.0 + std::exp(-v));
             p[2 * i] = static_cast<float>(1.0 - prob);
