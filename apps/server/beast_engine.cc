@@ -8,6 +8,7 @@
 #include <atomic>
 #include <chrono>
 #include <ctime>
+#include <limits>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -100,6 +101,10 @@ class Session : public std::enable_shared_from_this<Session> {
  private:
   void ReadRequest();
   void ReadHead();
+  // Feeds the parser what is buffered, at most `max_bytes` of it, until it has the whole head
+  // (head) or the whole message (!head), or needs more bytes. Returns the bytes it took; sets ec
+  // on a parse error (needing more is not one).
+  std::size_t PutBuffered(bool head, std::size_t max_bytes, beast::error_code& ec);
   void OnHeader(beast::error_code ec, std::size_t);
   void ReadBody();
   void OnBody(beast::error_code ec, std::size_t);
@@ -353,20 +358,10 @@ void Session::ReadRequest() {
 void Session::ReadHead() {
   const std::size_t limit = engine_.options().max_header;
   beast::error_code ec;
-  while (buffer_.size() > 0 && !parser_->is_header_done()) {
-    // The parser sees at most one byte past the limit, even when more is buffered (a pipelined
-    // request read together with the previous body).
-    const std::size_t window = std::min(buffer_.size(), limit + 1 - head_bytes_);
-    std::size_t used = parser_->put(net::const_buffer(buffer_.data().data(), window), ec);
-    buffer_.consume(used);
-    head_bytes_ += used;
-    if (ec == http::error::need_more) {
-      ec = {};
-      break;
-    }
-    if (ec) return OnHeader(ec, 0);
-    if (used == 0) break;
-  }
+  // The parser sees at most one byte past the limit, even when more is buffered (a pipelined
+  // request read together with the previous body).
+  head_bytes_ += PutBuffered(true, limit + 1 - head_bytes_, ec);
+  if (ec) return OnHeader(ec, 0);
   if (head_bytes_ > limit) return OnHeader(http::error::header_limit, 0);
   if (parser_->is_header_done()) return OnHeader({}, 0);
   if (head_bytes_ + buffer_.size() > limit) return OnHeader(http::error::header_limit, 0);
@@ -405,18 +400,27 @@ void Session::OnHeader(beast::error_code ec, std::size_t) {
   }
   // The body, or part of it, usually came with the header: parse what is buffered now rather
   // than through another asynchronous read (which would complete through the scheduler).
-  while (!parser_->is_done() && buffer_.size() > 0) {
-    std::size_t used = parser_->put(buffer_.data(), ec);
+  PutBuffered(false, std::numeric_limits<std::size_t>::max(), ec);
+  if (ec) return OnReadError(ec);
+  if (parser_->is_done()) return Process();
+  ReadBody();
+}
+
+std::size_t Session::PutBuffered(bool head, std::size_t max_bytes, beast::error_code& ec) {
+  std::size_t taken = 0;
+  while (buffer_.size() > 0 && taken < max_bytes &&
+         !(head ? parser_->is_header_done() : parser_->is_done())) {
+    const std::size_t window = std::min(buffer_.size(), max_bytes - taken);
+    std::size_t used = parser_->put(net::const_buffer(buffer_.data().data(), window), ec);
     buffer_.consume(used);
+    taken += used;
     if (ec == http::error::need_more) {
       ec = {};
       break;
     }
-    if (ec) return OnReadError(ec);
-    if (used == 0) break;
+    if (ec || used == 0) break;
   }
-  if (parser_->is_done()) return Process();
-  ReadBody();
+  return taken;
 }
 
 void Session::ReadBody() {
